@@ -1,0 +1,22 @@
+/**
+ * `@dbvae/backend`: the single tfjs engine shared by every dbvae package, and the choice of
+ * the fastest backend available.
+ *
+ * @packageDocumentation
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** The tfjs namespace every dbvae package uses: one engine, shared with the user's models. */
+export { tf };
+export {
+  initBackend,
+  describeBackend,
+  formatBackendDescription,
+  type BackendName,
+  type BackendAttempt,
+  type BackendDescription,
+  type InitBackendOptions,
+} from './init-backend';
+export { registerWasmGapKernels, WASM_GAP_KERNELS } from './wasm-kernels/register';
+export { DbvaeError, BackendError, InvalidArgumentError, ShapeError } from './errors';
+export { createRandom, type Random } from './random';

@@ -1,0 +1,218 @@
+import * as tf from '@tensorflow/tfjs';
+import { BackendError } from './errors';
+import { registerWasmGapKernels } from './wasm-kernels/register';
+
+/** The backends dbvae knows how to pick, fastest first. */
+export type BackendName = 'node-gpu' | 'node' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+/** Why a candidate backend was or was not used. */
+export interface BackendAttempt {
+  /** The candidate. */
+  name: BackendName;
+  /** `'chosen'`, `'skipped'` (not tried because a faster one won) or `'unavailable'`. */
+  status: 'chosen' | 'unavailable' | 'skipped';
+  /** A human-readable reason, e.g. "@tensorflow/tfjs-node is not installed". */
+  reason: string;
+}
+
+/** What {@link initBackend} chose and why. */
+export interface BackendDescription {
+  /** dbvae's name for the chosen backend. */
+  name: BackendName;
+  /** The tfjs backend name now active (`tf.getBackend()`), e.g. `'tensorflow'` or `'wasm'`. */
+  tfBackend: string;
+  /** Whether the source of the choice was the `DBVAE_BACKEND` variable, an option or the automatic order. */
+  source: 'env' | 'option' | 'auto';
+  /** Every candidate in the order considered, with the reason it was or was not used. */
+  attempts: BackendAttempt[];
+  /** Kernels dbvae registered to fill gaps in the chosen backend. */
+  addedKernels: string[];
+  /** Wasm feature flags, when the wasm backend is chosen. */
+  wasm?: { simd: boolean; threads: boolean };
+}
+
+/** Options of {@link initBackend}. */
+export interface InitBackendOptions {
+  /**
+   * Use exactly this backend (or the first available of this list) instead of the automatic
+   * order. The environment variable `DBVAE_BACKEND` takes precedence over this option, so a
+   * user can switch the backend of any program without editing it.
+   */
+  backend?: BackendName | BackendName[];
+  /** Reinitialise even if a backend was already chosen. Default false. */
+  force?: boolean;
+  /** Where the wasm binaries live, for browsers that serve them from elsewhere (`setWasmPaths`). */
+  wasmPaths?: string | Record<string, string>;
+}
+
+const NODE_ORDER: BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+const BROWSER_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+const ALL: readonly BackendName[] = ['node-gpu', 'node', 'webgpu', 'webgl', 'wasm', 'cpu'];
+
+let current: BackendDescription | undefined;
+let pending: Promise<BackendDescription> | undefined;
+
+const isNode = (): boolean => typeof process !== 'undefined' && process.versions?.node !== undefined;
+
+function readEnvChoice(): BackendName[] | undefined {
+  const raw = isNode() ? process.env.DBVAE_BACKEND : undefined;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return parseNames(raw.split(',').map((s) => s.trim()), 'DBVAE_BACKEND');
+}
+
+function parseNames(names: string[], origin: string): BackendName[] {
+  const aliases: Record<string, BackendName> = { tensorflow: 'node', 'tfjs-node': 'node', 'tfjs-node-gpu': 'node-gpu', gpu: 'node-gpu' };
+  return names.map((n) => {
+    const name = (aliases[n] ?? n) as BackendName;
+    if (!ALL.includes(name)) {
+      throw new BackendError(`${origin}: unknown backend '${n}'. Use one of: ${ALL.join(', ')}.`);
+    }
+    return name;
+  });
+}
+
+// The node bindings are optional peers: import them by a name the bundler cannot see, so a
+// build without them neither fails nor tries to bundle them.
+const dynamicImport = (specifier: string): Promise<unknown> =>
+  (new Function('s', 'return import(s)') as (s: string) => Promise<unknown>)(specifier);
+
+async function tryNode(gpu: boolean): Promise<string | undefined> {
+  if (!isNode()) return 'not running in Node.js';
+  const pkg = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+  try {
+    await dynamicImport(pkg);
+  } catch (error) {
+    const message = (error as Error).message ?? String(error);
+    return /Cannot find (module|package)/.test(message) ? `${pkg} is not installed` : `${pkg} failed to load: ${message.split('\n')[0]}`;
+  }
+  if (tf.findBackendFactory('tensorflow') == null) return `${pkg} imported but registered no 'tensorflow' backend (a second copy of tfjs?)`;
+  if (!(await tf.setBackend('tensorflow'))) return `${pkg} imported but its backend failed to initialise`;
+  if (gpu) {
+    const usingGpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
+    if (!usingGpu) return `${pkg} imported but TensorFlow sees no GPU (CUDA/cuDNN missing or no device)`;
+  }
+  return undefined;
+}
+
+async function tryBrowser(name: 'webgpu' | 'webgl'): Promise<string | undefined> {
+  if (isNode()) return 'browser-only backend';
+  if (name === 'webgpu') {
+    try {
+      await dynamicImport('@tensorflow/tfjs-backend-webgpu');
+    } catch {
+      return '@tensorflow/tfjs-backend-webgpu is not installed';
+    }
+  }
+  if (tf.findBackendFactory(name) == null) return `${name} backend is not registered`;
+  return (await tf.setBackend(name)) ? undefined : `${name} failed to initialise (no ${name.toUpperCase()} context)`;
+}
+
+async function tryWasm(options: InitBackendOptions): Promise<string | undefined> {
+  try {
+    const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as typeof import('@tensorflow/tfjs-backend-wasm');
+    if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths as string);
+  } catch (error) {
+    return `@tensorflow/tfjs-backend-wasm failed to load: ${(error as Error).message}`;
+  }
+  if (tf.findBackendFactory('wasm') == null) return 'wasm backend did not register (a second copy of tfjs-core?)';
+  try {
+    return (await tf.setBackend('wasm')) ? undefined : 'wasm backend failed to initialise';
+  } catch (error) {
+    return `wasm backend failed to initialise: ${(error as Error).message}`;
+  }
+}
+
+async function tryBackend(name: BackendName, options: InitBackendOptions): Promise<string | undefined> {
+  switch (name) {
+    case 'node-gpu':
+      return tryNode(true);
+    case 'node':
+      return tryNode(false);
+    case 'webgpu':
+    case 'webgl':
+      return tryBrowser(name);
+    case 'wasm':
+      return tryWasm(options);
+    case 'cpu':
+      return (await tf.setBackend('cpu')) ? undefined : 'cpu backend failed to initialise';
+  }
+}
+
+async function choose(options: InitBackendOptions): Promise<BackendDescription> {
+  const fromEnv = readEnvChoice();
+  const fromOption = options.backend === undefined ? undefined : parseNames([options.backend].flat(), 'initBackend({ backend })');
+  const source: BackendDescription['source'] = fromEnv ? 'env' : fromOption ? 'option' : 'auto';
+  const order = fromEnv ?? fromOption ?? (isNode() ? NODE_ORDER : BROWSER_ORDER);
+  const attempts: BackendAttempt[] = [];
+  let chosen: BackendName | undefined;
+  for (const name of order) {
+    if (chosen !== undefined) {
+      attempts.push({ name, status: 'skipped', reason: `${chosen} was chosen first` });
+      continue;
+    }
+    const failure = await tryBackend(name, options);
+    if (failure === undefined) {
+      chosen = name;
+      attempts.push({ name, status: 'chosen', reason: source === 'auto' ? 'fastest available' : `requested by ${source === 'env' ? 'DBVAE_BACKEND' : 'options.backend'}` });
+    } else {
+      attempts.push({ name, status: 'unavailable', reason: failure });
+    }
+  }
+  if (chosen === undefined) {
+    const why = attempts.map((a) => `  ${a.name}: ${a.reason}`).join('\n');
+    throw new BackendError(`No usable tfjs backend among [${order.join(', ')}]:\n${why}\nInstall @tensorflow/tfjs-backend-wasm or unset DBVAE_BACKEND.`);
+  }
+  await tf.ready();
+  const addedKernels = chosen === 'wasm' ? registerWasmGapKernels() : [];
+  const description: BackendDescription = { name: chosen, tfBackend: tf.getBackend(), source, attempts, addedKernels };
+  if (chosen === 'wasm') {
+    description.wasm = { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') };
+  }
+  return description;
+}
+
+/**
+ * Chooses and initialises the fastest tfjs backend available, in the order tfjs-node-gpu
+ * (when it imports and TensorFlow sees a GPU), tfjs-node, wasm, cpu (in a browser: webgpu,
+ * webgl, wasm, cpu). `DBVAE_BACKEND=wasm` (or a comma-separated list) overrides the order.
+ * When wasm is chosen, the gradient kernels it lacks are registered so CNNs train on it.
+ *
+ * Calling it again returns the first choice unless `force` is set; concurrent calls share one
+ * initialisation.
+ *
+ * @example
+ * ```ts
+ * import { tf, initBackend } from '@dbvae/backend';
+ * const { name } = await initBackend();   // 'wasm' on a plain machine
+ * ```
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendDescription> {
+  if (current !== undefined && !options.force) return current;
+  if (pending !== undefined && !options.force) return pending;
+  pending = choose(options).then(
+    (d) => {
+      current = d;
+      pending = undefined;
+      return d;
+    },
+    (error: unknown) => {
+      pending = undefined;
+      throw error;
+    },
+  );
+  return pending;
+}
+
+/**
+ * Reports what {@link initBackend} chose and why each faster candidate was skipped, or
+ * `undefined` before initialisation.
+ */
+export function describeBackend(): BackendDescription | undefined {
+  return current;
+}
+
+/** One line per candidate, for logs: `wasm  chosen  fastest available`. */
+export function formatBackendDescription(description: BackendDescription): string {
+  const lines = description.attempts.map((a) => `${a.name.padEnd(9)}${a.status.padEnd(12)}${a.reason}`);
+  return [`backend: ${description.name} (tfjs '${description.tfBackend}', via ${description.source})`, ...lines].join('\n');
+}

@@ -1,0 +1,144 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectAllClose, expectNoTensorLeaks, fixtureValues, onBackend } from '@dbvae/test-utils';
+import { initBackend, tf } from '@dbvae/backend';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', force: true });
+});
+
+type ConvCase = { x: [number, number, number, number]; f: [number, number, number, number]; stride: number; pad: 'same' | 'valid' };
+
+const convCases: ConvCase[] = [];
+for (const stride of [1, 2]) {
+  for (const pad of ['same', 'valid'] as const) {
+    convCases.push({ x: [1, 7, 9, 3], f: [3, 3, 3, 4], stride, pad });
+    convCases.push({ x: [3, 8, 8, 2], f: [5, 5, 2, 3], stride, pad });
+    convCases.push({ x: [2, 11, 6, 4], f: [2, 4, 4, 5], stride, pad });
+  }
+}
+convCases.push({ x: [4, 64, 64, 3], f: [5, 5, 3, 12], stride: 2, pad: 'same' });
+
+/** Computes a function's value on both backends from identical inputs and returns both. */
+async function onBoth(fn: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: Float32Array[]; wasm: Float32Array[] }> {
+  const run = async (): Promise<Float32Array[]> => {
+    const out = tf.tidy(fn);
+    const list = Array.isArray(out) ? out : [out];
+    const data = await Promise.all(list.map((t) => t.data() as Promise<Float32Array>));
+    tf.dispose(list);
+    return data;
+  };
+  const cpu = await onBackend('cpu', run);
+  const wasm = await onBackend('wasm', run);
+  return { cpu, wasm };
+}
+
+function expectBothClose(result: { cpu: Float32Array[]; wasm: Float32Array[] }): void {
+  expect(result.wasm.length).toBe(result.cpu.length);
+  result.cpu.forEach((c, i) => expectAllClose(result.wasm[i] as Float32Array, c, 1e-4));
+}
+
+describe('wasm gap kernels agree with the cpu backend', () => {
+  it('registers the kernels wasm lacks', () => {
+    for (const name of ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'IsNaN']) {
+      expect(tf.getKernel(name, 'wasm'), name).toBeDefined();
+    }
+  });
+
+  for (const c of convCases) {
+    it(`Conv2DBackpropFilter x=${c.x} f=${c.f} stride ${c.stride} ${c.pad}`, async () => {
+      const xv = fixtureValues(c.x.reduce((a, b) => a * b), 3);
+      const probe = tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.f) as tf.Tensor4D, c.stride, c.pad);
+      const dyShape = probe.shape;
+      probe.dispose();
+      const dyv = fixtureValues(dyShape.reduce((a, b) => a * b), 7);
+      expectBothClose(
+        await onBoth(() =>
+          tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(dyv, dyShape) }, {
+            strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f,
+          }) as tf.Tensor),
+      );
+    });
+  }
+
+  for (const c of convCases.slice(0, 6)) {
+    it(`tf.grad of conv2d and conv2dTranspose x=${c.x} f=${c.f} stride ${c.stride} ${c.pad}`, async () => {
+      const xv = fixtureValues(c.x.reduce((a, b) => a * b), 11);
+      const fv = fixtureValues(c.f.reduce((a, b) => a * b), 13);
+      expectBothClose(
+        await onBoth(() => {
+          const x = tf.tensor4d(xv, c.x);
+          const f = tf.tensor4d(fv, c.f);
+          // A non-uniform weighting of the output makes every gradient entry distinct.
+          const loss = (xx: tf.Tensor, ff: tf.Tensor) => {
+            const y = tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.stride, c.pad);
+            return tf.sum(tf.mul(tf.sin(y), tf.range(0, y.size).reshape(y.shape).div(y.size)));
+          };
+          return tf.grads(loss)([x, f]);
+        }),
+      );
+      const ti = [c.x[0], c.x[1], c.x[2], c.f[3]] as [number, number, number, number];
+      const tfv = fixtureValues(ti.reduce((a, b) => a * b), 17);
+      expectBothClose(
+        await onBoth(() => {
+          const x = tf.tensor4d(tfv, ti);
+          const f = tf.tensor4d(fv, c.f);
+          const outShape = tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, f, c.stride, c.pad).shape;
+          if (outShape[1] !== ti[1] && c.pad === 'valid') return tf.zeros([1]);
+          const loss = (xx: tf.Tensor, ff: tf.Tensor) => {
+            const y = tf.conv2dTranspose(xx as tf.Tensor4D, ff as tf.Tensor4D, [c.x[0], c.x[1] * c.stride, c.x[2] * c.stride, c.f[2]], c.stride, 'same');
+            return tf.sum(tf.mul(y, y));
+          };
+          return tf.grads(loss)([x, f]);
+        }),
+      );
+    });
+  }
+
+  const dwCases = [
+    { x: [2, 7, 7, 3], f: [3, 3, 3, 2], stride: 1, pad: 'same' as const },
+    { x: [1, 8, 9, 4], f: [3, 3, 4, 1], stride: 2, pad: 'same' as const },
+    { x: [3, 9, 9, 2], f: [5, 5, 2, 3], stride: 2, pad: 'valid' as const },
+    { x: [1, 6, 5, 2], f: [2, 2, 2, 1], stride: 1, pad: 'valid' as const },
+  ];
+  for (const c of dwCases) {
+    it(`tf.grad of depthwiseConv2d x=${c.x} f=${c.f} stride ${c.stride} ${c.pad}`, async () => {
+      const xv = fixtureValues(c.x.reduce((a, b) => a * b), 19);
+      const fv = fixtureValues(c.f.reduce((a, b) => a * b), 23);
+      expectBothClose(
+        await onBoth(() => {
+          const loss = (xx: tf.Tensor, ff: tf.Tensor) => {
+            const y = tf.depthwiseConv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.stride, c.pad);
+            return tf.sum(tf.mul(tf.sin(y), tf.range(0, y.size).reshape(y.shape).div(y.size)));
+          };
+          return tf.grads(loss)([tf.tensor4d(xv, c.x as never), tf.tensor4d(fv, c.f as never)]);
+        }),
+      );
+    });
+  }
+
+  it('gather gradient (UnsortedSegmentSum) and isNaN', async () => {
+    const table = fixtureValues(6 * 4, 29);
+    expectBothClose(
+      await onBoth(() => {
+        const t = tf.tensor2d(table, [6, 4]);
+        const g = tf.grad((tt: tf.Tensor) => tf.sum(tf.square(tf.gather(tt, tf.tensor1d([0, 3, 3, 5, 0, 1], 'int32')))))(t);
+        return [g, tf.cast(tf.isNaN(tf.tensor1d([1, NaN, 0, Infinity, NaN])), 'float32')];
+      }),
+    );
+  });
+
+  it('composite kernels release every intermediate', async () => {
+    const x = tf.tensor4d(fixtureValues(2 * 16 * 16 * 3), [2, 16, 16, 3]);
+    const f = tf.tensor4d(fixtureValues(3 * 3 * 3 * 8, 5), [3, 3, 3, 8]);
+    const wasmBackend = tf.engine().findBackend('wasm') as unknown as { numDataIds(): number };
+    const step = () => {
+      const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([x, f]);
+      tf.dispose([gx!, gf!]);
+    };
+    step();
+    const before = wasmBackend.numDataIds();
+    await expectNoTensorLeaks(step, 5);
+    expect(wasmBackend.numDataIds()).toBe(before);
+    tf.dispose([x, f]);
+  });
+});

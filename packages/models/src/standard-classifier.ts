@@ -1,0 +1,74 @@
+import { InvalidArgumentError, tf } from '@dbvae/backend';
+
+/** Options of {@link buildStandardClassifier}. */
+export interface StandardClassifierOptions {
+  /** Number of outputs of the last dense layer (logits, no activation). Default 1. */
+  nOutputs?: number;
+  /** Base number of convolution filters; the blocks use n, 2n, 4n, 6n. Default 12 (the lab's). */
+  nFilters?: number;
+  /** Input shape, channels last. Default [64, 64, 3]. */
+  inputShape?: [number, number, number];
+  /** Units of the hidden dense layer. Default 512. */
+  denseUnits?: number;
+  /** Seed of the weight initialisers; the same seed gives the same initial weights. Default 0. */
+  seed?: number;
+  /** Model name. Default 'standard_classifier'. */
+  name?: string;
+}
+
+/**
+ * Seeds for the layers of one model: each layer's initialiser gets its own seed derived from
+ * the model's, so reordering nothing changes nothing and two models with one seed are equal.
+ */
+export function layerSeeds(seed: number): () => number {
+  let i = 0;
+  return () => (seed * 7919 + 104729 * ++i) % 2147483647;
+}
+
+/**
+ * The MIT 6.S191 lab 2 standard CNN: four stride-2 convolution blocks of n, 2n, 4n, 6n filters
+ * (5x5, 5x5, 3x3, 3x3, `same` padding), each convolution followed by ReLU then batch norm (the
+ * lab's order), then flatten, dense 512 with ReLU, and a dense layer of `nOutputs` logits.
+ */
+export function buildStandardClassifier(options: StandardClassifierOptions = {}): tf.LayersModel {
+  const { nOutputs = 1, nFilters = 12, inputShape = [64, 64, 3], denseUnits = 512, seed = 0, name = 'standard_classifier' } = options;
+  for (const [key, value] of Object.entries({ nOutputs, nFilters, denseUnits })) {
+    if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError(`buildStandardClassifier: ${key} must be a positive integer, got ${value}.`);
+  }
+  if (inputShape.length !== 3 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new InvalidArgumentError(`buildStandardClassifier: inputShape must be [height, width, channels] of positive integers, got [${inputShape}].`);
+  }
+  const nextSeed = layerSeeds(seed);
+  const input = tf.input({ shape: inputShape, name: `${name}_input` });
+  let x: tf.SymbolicTensor = input;
+  const blocks: Array<[number, number]> = [
+    [nFilters, 5],
+    [2 * nFilters, 5],
+    [4 * nFilters, 3],
+    [6 * nFilters, 3],
+  ];
+  blocks.forEach(([filters, kernelSize], i) => {
+    x = tf.layers
+      .conv2d({ filters, kernelSize, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: `${name}_conv${i + 1}` })
+      .apply(x) as tf.SymbolicTensor;
+    x = tf.layers.batchNormalization({ name: `${name}_bn${i + 1}` }).apply(x) as tf.SymbolicTensor;
+  });
+  x = tf.layers.flatten({ name: `${name}_flatten` }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dense({ units: denseUnits, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: `${name}_dense1` }).apply(x) as tf.SymbolicTensor;
+  const logits = tf.layers.dense({ units: nOutputs, kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: `${name}_logits` }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: logits, name });
+}
+
+/**
+ * One training step of a binary classifier on logits: sigmoid cross-entropy, gradients, update.
+ * Returns the loss as a number; allocates nothing that outlives the call.
+ */
+export function classifierTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, x: tf.Tensor, y: tf.Tensor): number {
+  const loss = optimizer.minimize(() => {
+    const logits = model.apply(x, { training: true }) as tf.Tensor;
+    return tf.losses.sigmoidCrossEntropy(y, logits) as tf.Scalar;
+  }, true);
+  const value = loss!.dataSync()[0] as number;
+  loss!.dispose();
+  return value;
+}
