@@ -20,6 +20,6 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    reporters: ['default'],
+    reporters: ['default', './tooling/summary-reporter.ts'],
   },
 });

@@ -17,6 +17,6 @@ export {
   type BackendDescription,
   type InitBackendOptions,
 } from './init-backend';
-export { registerWasmGapKernels, WASM_GAP_KERNELS } from './wasm-kernels/register';
+export { registerWasmKernels, replacedWasmKernels, WASM_GAP_KERNELS, WASM_FASTER_KERNELS, type WasmKernelRegistration } from './wasm-kernels/register';
 export { DbvaeError, BackendError, InvalidArgumentError, ShapeError } from './errors';
 export { createRandom, type Random } from './random';

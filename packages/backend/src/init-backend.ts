@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from './errors';
-import { registerWasmGapKernels } from './wasm-kernels/register';
+import { registerWasmKernels } from './wasm-kernels/register';
 
 /** The backends dbvae knows how to pick, fastest first. */
 export type BackendName = 'node-gpu' | 'node' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -27,6 +27,8 @@ export interface BackendDescription {
   attempts: BackendAttempt[];
   /** Kernels dbvae registered to fill gaps in the chosen backend. */
   addedKernels: string[];
+  /** Backend kernels dbvae replaced by faster versions (wasm only; see `fasterKernels`). */
+  replacedKernels: string[];
   /** Wasm feature flags, when the wasm backend is chosen. */
   wasm?: { simd: boolean; threads: boolean };
 }
@@ -41,6 +43,11 @@ export interface InitBackendOptions {
   backend?: BackendName | BackendName[];
   /** Reinitialise even if a backend was already chosen. Default false. */
   force?: boolean;
+  /**
+   * Replace the wasm kernels that training runs slowly (conv2d input gradient, transposed
+   * matmuls, broadcast tiles) with dbvae's faster versions. Default true; false keeps tfjs's own.
+   */
+  fasterKernels?: boolean;
   /** Where the wasm binaries live, for browsers that serve them from elsewhere (`setWasmPaths`). */
   wasmPaths?: string | Record<string, string>;
 }
@@ -133,8 +140,13 @@ async function tryBackend(name: BackendName, options: InitBackendOptions): Promi
       return tryBrowser(name);
     case 'wasm':
       return tryWasm(options);
-    case 'cpu':
-      return (await tf.setBackend('cpu')) ? undefined : 'cpu backend failed to initialise';
+    case 'cpu': {
+      if (!(await tf.setBackend('cpu'))) return 'cpu backend failed to initialise';
+      // tfjs prints an install-tfjs-node banner on the cpu backend's first write; dbvae's
+      // describeBackend() already says why faster backends were skipped.
+      (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+      return undefined;
+    }
   }
 }
 
@@ -163,8 +175,15 @@ async function choose(options: InitBackendOptions): Promise<BackendDescription> 
     throw new BackendError(`No usable tfjs backend among [${order.join(', ')}]:\n${why}\nInstall @tensorflow/tfjs-backend-wasm or unset DBVAE_BACKEND.`);
   }
   await tf.ready();
-  const addedKernels = chosen === 'wasm' ? registerWasmGapKernels() : [];
-  const description: BackendDescription = { name: chosen, tfBackend: tf.getBackend(), source, attempts, addedKernels };
+  const registration = chosen === 'wasm' ? registerWasmKernels({ faster: options.fasterKernels ?? true }) : { added: [], replaced: [] };
+  const description: BackendDescription = {
+    name: chosen,
+    tfBackend: tf.getBackend(),
+    source,
+    attempts,
+    addedKernels: registration.added,
+    replacedKernels: registration.replaced,
+  };
   if (chosen === 'wasm') {
     description.wasm = { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') };
   }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAllClose, expectNoTensorLeaks, fixtureValues, onBackend } from '@dbvae/test-utils';
-import { initBackend, tf } from '@dbvae/backend';
+import { initBackend, registerWasmKernels, replacedWasmKernels, tf } from '@dbvae/backend';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm', force: true });
@@ -115,6 +115,41 @@ describe('wasm gap kernels agree with the cpu backend', () => {
       );
     });
   }
+
+  it('replaces the slow wasm kernels, and can restore them', async () => {
+    expect(replacedWasmKernels().sort()).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'Tile']);
+    registerWasmKernels({ faster: false });
+    expect(replacedWasmKernels()).toEqual([]);
+    registerWasmKernels({ faster: true });
+    expect(replacedWasmKernels().sort()).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'Tile']);
+  });
+
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    it(`matMul transposeA=${ta} transposeB=${tb}, batched and through tf.grad`, async () => {
+      const av = fixtureValues(2 * 5 * 7, 31);
+      const bv = fixtureValues(2 * 7 * 3, 37);
+      expectBothClose(
+        await onBoth(() => {
+          const a = tf.tensor3d(av, ta ? [2, 7, 5] : [2, 5, 7]);
+          const b = tf.tensor3d(bv, tb ? [2, 3, 7] : [2, 7, 3]);
+          const loss = (aa: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.sin(tf.matMul(aa as tf.Tensor3D, bb as tf.Tensor3D, ta, tb)));
+          return [tf.matMul(a, b, ta, tb), ...tf.grads(loss)([a, b])];
+        }),
+      );
+    });
+  }
+
+  it('tile: whole-block repeats (fast path) and interleaved repeats (tfjs kernel)', async () => {
+    const v = fixtureValues(2 * 3, 41);
+    expectBothClose(
+      await onBoth(() => [
+        tf.tile(tf.tensor4d(v.slice(0, 3), [1, 1, 1, 3]), [4, 2, 5, 1]),
+        tf.tile(tf.tensor2d(v, [2, 3]), [3, 1]),
+        tf.tile(tf.tensor2d(v, [2, 3]), [2, 2]),
+        tf.tile(tf.tensor3d(v, [1, 2, 3]), [1, 1, 1]),
+      ]),
+    );
+  });
 
   it('gather gradient (UnsortedSegmentSum) and isNaN', async () => {
     const table = fixtureValues(6 * 4, 29);

@@ -65,9 +65,10 @@ export function depthwiseBackpropFilterWasm({ inputs, backend, attrs }: KernelAr
   const info = depthwiseInfo(x.shape, a.filterShape, a);
   const multiplier = info.outChannels / info.inChannels;
   const inChannels = info.inChannels;
+  // Allocate before taking heap views: an allocation may grow (and so detach) the wasm heap.
+  const out = (backend as WasmBackendLike).makeOutput(a.filterShape, 'float32');
   const xs = readFloat32(backend, x);
   const dys = readFloat32(backend, dy);
-  const out = (backend as WasmBackendLike).makeOutput(a.filterShape, 'float32');
   const dw = readFloat32(backend, out);
   dw.fill(0);
   forEachTap(info, (xo, dyo, fo) => {
@@ -90,9 +91,9 @@ export function depthwiseBackpropInputWasm({ inputs, backend, attrs }: KernelArg
   const info = depthwiseInfo(a.inputShape, filter.shape, a);
   const multiplier = info.outChannels / info.inChannels;
   const inChannels = info.inChannels;
+  const out = (backend as WasmBackendLike).makeOutput(a.inputShape, 'float32');
   const dys = readFloat32(backend, dy);
   const ws = readFloat32(backend, filter);
-  const out = (backend as WasmBackendLike).makeOutput(a.inputShape, 'float32');
   const dx = readFloat32(backend, out);
   dx.fill(0);
   forEachTap(info, (xo, dyo, fo) => {

@@ -15,8 +15,9 @@ export function unsortedSegmentSumWasm({ inputs, backend, attrs }: KernelArgs): 
   const rows = segmentIds.shape.reduce((p, d) => p * d, 1);
   const inner = x.shape.slice(idsRank).reduce((p, d) => p * d, 1);
   const outShape = [numSegments, ...x.shape.slice(idsRank)];
-  const ids = wasm.typedArrayFromHeap(segmentIds);
+  // Allocate before taking heap views: an allocation may grow (and so detach) the wasm heap.
   const out = wasm.makeOutput(outShape, x.dtype);
+  const ids = wasm.typedArrayFromHeap(segmentIds);
   const dst = wasm.typedArrayFromHeap(out);
   const src = wasm.typedArrayFromHeap(x);
   dst.fill(0);
@@ -34,8 +35,8 @@ export function unsortedSegmentSumWasm({ inputs, backend, attrs }: KernelArgs): 
 export function isNaNWasm({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const x = inputs.x as tf.TensorInfo;
   const wasm = backend as WasmBackendLike;
-  const src = readFloat32(backend, x);
   const out = wasm.makeOutput(x.shape, 'bool');
+  const src = readFloat32(backend, x);
   const dst = wasm.typedArrayFromHeap(out);
   for (let i = 0; i < src.length; i++) dst[i] = Number.isNaN(src[i]) ? 1 : 0;
   return out;

@@ -1,0 +1,78 @@
+/**
+ * Throughput of the lab 2 networks on every backend available here, beside PyTorch CPU:
+ * - train step of the standard CNN (64x64x3, batch 32, Adam, sigmoid cross-entropy);
+ * - inference of the standard CNN on batches of 256.
+ * Usage: node --import tsx bench/model-throughput.ts [--seconds 5] [--backends wasm,cpu]
+ */
+import { parseArgs } from 'node:util';
+import { initBackend, tf, type BackendName } from '@dbvae/backend';
+import { buildStandardClassifier, classifierTrainStep } from '@dbvae/models';
+import { machineInfo, previousResult, printTable, runPythonReference, saveResult, timePerCall } from './lib';
+
+interface BackendNumbers {
+  cnnTrainImgPerSec: number;
+  inferenceImgPerSec: number;
+}
+interface TorchNumbers extends BackendNumbers {
+  torch: string;
+  threads: number;
+  dbvaeTrainImgPerSec: number;
+}
+interface Result {
+  suite: 'model-throughput';
+  date: string;
+  machine: Record<string, unknown>;
+  backends: Record<string, BackendNumbers>;
+  torch?: TorchNumbers;
+}
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, backends: { type: 'string', default: 'wasm,cpu' } } });
+const seconds = Number(values.seconds);
+const backends = String(values.backends).split(',') as BackendName[];
+
+async function measure(backend: BackendName): Promise<BackendNumbers> {
+  await initBackend({ backend, force: true });
+  // The cpu backend trains at a few images per second: one timed step is all it can afford.
+  const budget = backend === 'cpu' ? 0 : seconds;
+  const minIters = backend === 'cpu' ? 1 : 5;
+  const model = buildStandardClassifier({ seed: 0 });
+  const optimizer = tf.train.adam(5e-4);
+  const x = tf.randomUniform([32, 64, 64, 3], 0, 1, 'float32', 1);
+  const y = tf.cast(tf.greater(tf.randomUniform([32, 1], 0, 1, 'float32', 2), 0.5), 'float32');
+  const trainS = await timePerCall(() => classifierTrainStep(model, optimizer, x, y), budget, minIters);
+  const xi = tf.randomUniform([256, 64, 64, 3], 0, 1, 'float32', 3);
+  const inferS = await timePerCall(async () => {
+    const p = tf.tidy(() => tf.sigmoid(model.predict(xi) as tf.Tensor));
+    await p.data();
+    p.dispose();
+  }, budget, backend === 'cpu' ? 1 : 3);
+  tf.dispose([x, y, xi]);
+  optimizer.dispose();
+  model.dispose();
+  return { cnnTrainImgPerSec: 32 / trainS, inferenceImgPerSec: 256 / inferS };
+}
+
+const result: Result = { suite: 'model-throughput', date: new Date().toISOString(), machine: machineInfo(), backends: {} };
+for (const backend of backends) {
+  process.stderr.write(`measuring ${backend}...\n`);
+  result.backends[backend] = await measure(backend);
+}
+process.stderr.write('measuring PyTorch reference...\n');
+result.torch = runPythonReference<TorchNumbers>('torch', 'torch_reference.py', ['--seconds', String(Math.min(seconds, 3))]);
+
+const previous = previousResult<Result>('model-throughput');
+const file = saveResult('model-throughput', result);
+const rows: Array<Array<string | number>> = [];
+for (const [name, n] of Object.entries(result.backends)) {
+  const prev = previous?.backends[name];
+  rows.push([`${name} CNN train step (b32)`, n.cnnTrainImgPerSec, result.torch ? `${(n.cnnTrainImgPerSec / result.torch.cnnTrainImgPerSec).toFixed(2)}x` : 'n/a', prev ? prev.cnnTrainImgPerSec : '-']);
+  rows.push([`${name} CNN inference (b256)`, n.inferenceImgPerSec, result.torch ? `${(n.inferenceImgPerSec / result.torch.inferenceImgPerSec).toFixed(2)}x` : 'n/a', prev ? prev.inferenceImgPerSec : '-']);
+}
+if (result.torch) {
+  rows.push([`PyTorch ${result.torch.torch} CNN train (${result.torch.threads} thr)`, result.torch.cnnTrainImgPerSec, '1.00x', previous?.torch?.cnnTrainImgPerSec ?? '-']);
+  rows.push([`PyTorch ${result.torch.torch} CNN inference`, result.torch.inferenceImgPerSec, '1.00x', previous?.torch?.inferenceImgPerSec ?? '-']);
+} else {
+  console.log('PyTorch not found (install python3-torch for the reference column).');
+}
+printTable(['measurement', 'img/s', 'vs PyTorch', 'previous run'], rows);
+console.log(`saved ${file}`);
