@@ -13,7 +13,7 @@ const optimizer = tf.train.adam(5e-4);
 const batch = infer ? 256 : 32;
 const x = tf.randomUniform([batch, 64, 64, 3], 0, 1, 'float32', 1);
 const y = tf.cast(tf.greater(tf.randomUniform([batch, 1], 0, 1, 'float32', 2), 0.5), 'float32');
-const step = () => (infer ? tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync()) : classifierTrainStep(model, optimizer, x, y));
+const step = () => (infer ? tf.tidy(() => (model.predict(x, { batchSize: 256 }) as tf.Tensor).dataSync()) : classifierTrainStep(model, optimizer, x, y));
 step();
 step();
 const totals = new Map<string, { ms: number; n: number }>();

@@ -117,11 +117,11 @@ describe('wasm gap kernels agree with the cpu backend', () => {
   }
 
   it('replaces the slow wasm kernels, and can restore them', async () => {
-    expect(replacedWasmKernels().sort()).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'Tile']);
+    expect(replacedWasmKernels().sort()).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'Slice', 'Tile']);
     registerWasmKernels({ faster: false });
     expect(replacedWasmKernels()).toEqual([]);
     registerWasmKernels({ faster: true });
-    expect(replacedWasmKernels().sort()).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'Tile']);
+    expect(replacedWasmKernels().sort()).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'Slice', 'Tile']);
   });
 
   for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
@@ -149,6 +149,28 @@ describe('wasm gap kernels agree with the cpu backend', () => {
         tf.tile(tf.tensor3d(v, [1, 2, 3]), [1, 1, 1]),
       ]),
     );
+  });
+
+  it('slice: contiguous blocks (fast path) and strided windows (tfjs kernel)', async () => {
+    const v = fixtureValues(4 * 3 * 5 * 2, 43);
+    expectBothClose(
+      await onBoth(() => {
+        const x = tf.tensor4d(v, [4, 3, 5, 2]);
+        return [
+          tf.slice(x, [1, 0, 0, 0], [2, -1, -1, -1]),
+          tf.slice(x, [2, 1, 0, 0], [1, 2, 5, 2]),
+          tf.slice(x, [3, 2, 1, 0], [1, 1, 3, 2]),
+          tf.slice(x, [0, 1, 0, 0], [4, 1, 5, 2]),
+          tf.slice(x, [1, 1, 1, 1], [2, 2, 2, 1]),
+        ];
+      }),
+    );
+  });
+
+  it('matMul with a large transposed right operand (the (B·Aᵀ)ᵀ path)', async () => {
+    const av = fixtureValues(3 * 6, 47);
+    const bv = fixtureValues(40 * 6, 53);
+    expectBothClose(await onBoth(() => tf.matMul(tf.tensor2d(av, [3, 6]), tf.tensor2d(bv, [40, 6]), false, true)));
   });
 
   it('gather gradient (UnsortedSegmentSum) and isNaN', async () => {

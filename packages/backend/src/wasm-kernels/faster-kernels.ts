@@ -17,9 +17,23 @@ export function batchMatMulWithExplicitTransposes(original: tf.KernelFunc): tf.K
       [perm[r - 2], perm[r - 1]] = [perm[r - 1] as number, perm[r - 2] as number];
       return callKernel('Transpose', backend, { x: t }, { perm });
     };
-    const a = transposeA ? swapLast(inputs.a as tf.TensorInfo) : (inputs.a as tf.TensorInfo);
-    const b = transposeB ? swapLast(inputs.b as tf.TensorInfo) : (inputs.b as tf.TensorInfo);
-    const out = original({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } as tf.NamedAttrMap });
+    const size = (t: tf.TensorInfo): number => t.shape.reduce((p, d) => p * d, 1);
+    const a0 = inputs.a as tf.TensorInfo;
+    const b0 = inputs.b as tf.TensorInfo;
+    const plain = { ...attrs, transposeA: false, transposeB: false } as tf.NamedAttrMap;
+    // A·Bᵀ with a large B (a dense layer's weights, in its input gradient) is cheaper as
+    // (B·Aᵀ)ᵀ: that transposes A and the product instead of the big operand.
+    if (!transposeA && transposeB && size(b0) > 2 * size(a0)) {
+      const aT = swapLast(a0);
+      const productT = original({ inputs: { a: b0, b: aT }, backend, attrs: plain }) as tf.TensorInfo;
+      release(backend, aT);
+      const out = swapLast(productT);
+      release(backend, productT);
+      return out;
+    }
+    const a = transposeA ? swapLast(a0) : a0;
+    const b = transposeB ? swapLast(b0) : b0;
+    const out = original({ inputs: { a, b }, backend, attrs: plain });
     if (transposeA) release(backend, a);
     if (transposeB) release(backend, b);
     return out;
@@ -54,6 +68,37 @@ export function tileWithRepeatFastPath(original: tf.KernelFunc): tf.KernelFunc {
       dst.copyWithin(filled, 0, n);
       filled += n;
     }
+    return out;
+  }) as unknown as tf.KernelFunc;
+}
+
+/**
+ * Wraps wasm's `Slice` with a fast path for slices that are one contiguous block of memory
+ * (a run of whole rows along the leading axes, as when a batch is cut from a dataset or
+ * `predict` splits its input): one block copy instead of a per-element strided loop.
+ */
+export function sliceWithContiguousFastPath(original: tf.KernelFunc): tf.KernelFunc {
+  return (({ inputs, backend, attrs }: KernelArgs) => {
+    const x = inputs.x as tf.TensorInfo;
+    const { begin, size } = attrs as unknown as { begin: number[]; size: number[] };
+    const shape = x.shape;
+    const fullSize = size.map((s, i) => (s === -1 ? (shape[i] as number) - (begin[i] as number) : s));
+    const partial = fullSize.findIndex((s, i) => s !== shape[i]);
+    const contiguous =
+      x.dtype === 'float32' &&
+      partial !== -1 &&
+      fullSize.every((s, i) => (i < partial ? s === 1 : i > partial ? s === shape[i] : true));
+    if (!contiguous) return original({ inputs, backend, attrs: attrs as tf.NamedAttrMap });
+    let offset = 0;
+    let stride = 1;
+    for (let i = shape.length - 1; i >= 0; i--) {
+      offset += (begin[i] as number) * stride;
+      stride *= shape[i] as number;
+    }
+    const length = fullSize.reduce((p, d) => p * d, 1);
+    const out = (backend as WasmBackendLike).makeOutput(fullSize, 'float32');
+    const dst = readFloat32(backend, out);
+    dst.set(readFloat32(backend, x).subarray(offset, offset + length));
     return out;
   }) as unknown as tf.KernelFunc;
 }
