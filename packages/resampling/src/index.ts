@@ -12,5 +12,4 @@ export { inverseBiasWeights, epistemicWeights } from './risk-weights';
 export { mixWithUniform, temperWeights } from './weight-transforms';
 export { weightStats, type WeightStats } from './weight-stats';
 export { Resampler, type ResamplerOptions } from './resampler';
-export { drawIndices } from './draw-indices';
 export { type ScoreInput } from './weight-vector';

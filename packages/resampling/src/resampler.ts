@@ -33,7 +33,7 @@ export interface ResamplerOptions {
  * for (let epoch = 0; epoch < epochs; epoch++) {
  *   const p = resampler.update(latentMeans); // Float32Array of n * 100 values
  *   console.log(resampler.stats?.effectiveSampleSize);
- *   // draw batches with p (e.g. drawIndices(p, 32, random, { replace: false }))
+ *   // draw batches with p: sampleWithoutReplacement(p, 32, random) from @dbvae/core-data
  * }
  * ```
  */

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { initBackend, InvalidArgumentError, createRandom, tf } from '@dbvae/backend';
 import { expectAllClose, expectNoTensorLeaks, fixtureValues } from '@dbvae/test-utils';
-import { Resampler, samplingWeights, temperWeights, mixWithUniform, weightStats, drawIndices } from '@dbvae/resampling';
+import { Resampler, samplingWeights, temperWeights, mixWithUniform, weightStats } from '@dbvae/resampling';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -53,49 +53,3 @@ describe('Resampler', () => {
   });
 });
 
-describe('drawIndices', () => {
-  it('with replacement: frequencies follow p (seeded)', () => {
-    const p = [0.5, 0.3, 0.2, 0];
-    const draws = 20000;
-    const idx = drawIndices(p, draws, createRandom(1));
-    const freq = [0, 0, 0, 0];
-    for (const i of idx) freq[i]!++;
-    expect(freq[3]).toBe(0);
-    // Each frequency within 5 standard errors of its probability.
-    for (let i = 0; i < 3; i++) expect(Math.abs(freq[i]! / draws - p[i]!)).toBeLessThan(5 * Math.sqrt((p[i]! * (1 - p[i]!)) / draws));
-    expect(Array.from(drawIndices(p, 10, createRandom(9)))).toEqual(Array.from(drawIndices(p, 10, createRandom(9))));
-  });
-
-  it('without replacement: distinct indices, first-draw frequencies follow p, zero weights never drawn', () => {
-    const p = [0.6, 0.3, 0.1, 0];
-    const rng = createRandom(2);
-    const first = [0, 0, 0, 0];
-    const trials = 5000;
-    for (let t = 0; t < trials; t++) {
-      const idx = drawIndices(p, 3, rng, { replace: false });
-      expect(new Set(idx).size).toBe(3);
-      expect(Array.from(idx)).not.toContain(3);
-      first[idx[0]!]!++;
-    }
-    for (let i = 0; i < 3; i++) expect(Math.abs(first[i]! / trials - p[i]!)).toBeLessThan(5 * Math.sqrt((p[i]! * (1 - p[i]!)) / trials));
-    expect(Array.from(drawIndices(p, 3, rng, { replace: false, sort: true }))).toEqual([0, 1, 2]);
-    // Two of three: sequential draws give P(first 0, then 1) = 0.6 * 0.3 / 0.4 = 0.45 and
-    // P(first 2, then 1) = 0.1 * 0.3 / 0.9 = 1/30.
-    let pair01 = 0;
-    let pair21 = 0;
-    for (let t = 0; t < trials; t++) {
-      const [a, b] = drawIndices(p, 2, rng, { replace: false });
-      if (a === 0 && b === 1) pair01++;
-      if (a === 2 && b === 1) pair21++;
-    }
-    expect(Math.abs(pair01 / trials - 0.45)).toBeLessThan(5 * Math.sqrt((0.45 * 0.55) / trials));
-    expect(Math.abs(pair21 / trials - 1 / 30)).toBeLessThan(5 * Math.sqrt(((1 / 30) * (29 / 30)) / trials));
-    // Larger n: distinct, in range, only positive weights.
-    const big = Array.from({ length: 200 }, (_, i) => (i % 7 === 0 ? 0 : 1 + (i % 5)));
-    const idx = drawIndices(big, 50, rng, { replace: false });
-    expect(new Set(idx).size).toBe(50);
-    for (const i of idx) expect(big[i]).toBeGreaterThan(0);
-    expect(() => drawIndices(p, 4, rng, { replace: false })).toThrow(InvalidArgumentError);
-    expect(() => drawIndices(p, -1, rng)).toThrow(InvalidArgumentError);
-  });
-});

@@ -1,0 +1,55 @@
+import { DbvaeError } from '@dbvae/backend';
+
+/**
+ * A dataset could not be built or read: a file in the wrong layout, labels out of range, an
+ * empty selection. Every message says what to fix. `code` is `'E_DATASET'` unless a subclass
+ * sets a more precise one.
+ */
+export class DatasetError extends DbvaeError {
+  constructor(message: string, code = 'E_DATASET', options?: { cause?: unknown }) {
+    super(message, code, options);
+  }
+}
+
+/** Why an HDF5 file was rejected; see {@link Hdf5LayoutError}. */
+export type Hdf5LayoutProblem =
+  | 'not-found'
+  | 'not-hdf5'
+  | 'corrupt'
+  | 'missing-dataset'
+  | 'wrong-rank'
+  | 'wrong-dtype'
+  | 'label-values'
+  | 'count-mismatch';
+
+/**
+ * An HDF5 file is missing, is not HDF5, or does not follow the lab layout (`images` (N, H, W, 3)
+ * uint8 and `labels` (N, 1) or (N,) numeric with values in {0, 1}). `problem` says which check
+ * failed; `code` is `'E_HDF5_LAYOUT'`.
+ */
+export class Hdf5LayoutError extends DatasetError {
+  /** The failed check. */
+  readonly problem: Hdf5LayoutProblem;
+  /** The file that was being read. */
+  readonly path: string;
+
+  constructor(problem: Hdf5LayoutProblem, path: string, message: string, options?: { cause?: unknown }) {
+    super(`${path}: ${message}`, 'E_HDF5_LAYOUT', options);
+    this.problem = problem;
+    this.path = path;
+  }
+}
+
+/**
+ * A text file (CelebA attribute or partition list) has a malformed line. `line` is 1-based;
+ * `code` is `'E_PARSE'`.
+ */
+export class ParseError extends DatasetError {
+  /** 1-based line number of the offending line (0 when the file as a whole is wrong). */
+  readonly line: number;
+
+  constructor(line: number, message: string) {
+    super(line > 0 ? `line ${line}: ${message}` : message, 'E_PARSE');
+    this.line = line;
+  }
+}

@@ -1,0 +1,252 @@
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InvalidArgumentError, ShapeError } from '@dbvae/backend';
+import { Hdf5LayoutError } from './errors';
+import type { ChannelOrder } from './image-tensor';
+
+type H5Module = typeof import('h5wasm/node');
+type H5Lib = H5Module['default'];
+type H5Dataset = InstanceType<H5Lib['Dataset']>;
+
+let h5Promise: Promise<H5Lib> | undefined;
+
+/** Loads h5wasm (ESM only, so imported lazily) and waits for its WebAssembly to be ready. */
+async function loadH5wasm(): Promise<H5Lib> {
+  h5Promise ??= (async () => {
+    const mod = (await import('h5wasm/node')) as H5Module;
+    const lib = mod.default;
+    await lib.ready;
+    return lib;
+  })();
+  return h5Promise;
+}
+
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** True if the file carries the HDF5 superblock signature at offset 0, 512, 1024, 2048, ... */
+function hasHdf5Signature(path: string): boolean {
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(8);
+    for (let offset = 0; offset + 8 <= size; offset = offset === 0 ? 512 : offset * 2) {
+      readSync(fd, buf, 0, 8, offset);
+      if (HDF5_SIGNATURE.every((b, i) => buf[i] === b)) return true;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The lab layout read into memory: uint8 images, labels as bytes (0 or 1). */
+export interface LabH5Data {
+  /** Packed images, N x height x width x 3 bytes, in `channelOrder`. */
+  images: Uint8Array;
+  /** One label per image, 1 = face, 0 = not a face. */
+  labels: Uint8Array;
+  /** Number of images. */
+  n: number;
+  /** Image height. */
+  height: number;
+  /** Image width. */
+  width: number;
+  /** Channel order of `images` as stored in the file: the lab layout is `'bgr'`. */
+  channelOrder: ChannelOrder;
+}
+
+/** Options of {@link readLabH5}. */
+export interface ReadLabH5Options {
+  /**
+   * Bytes of image data read per slice. The images are read slice by slice into one
+   * preallocated buffer, so peak memory is the raw image bytes plus one slice. Default 8 MiB.
+   */
+  sliceBytes?: number;
+  /** Channel order the file's images are stored in. Default `'bgr'` (the lab layout). */
+  channelOrder?: ChannelOrder;
+}
+
+function getDataset(file: InstanceType<H5Lib['File']>, lib: H5Lib, name: string, path: string): H5Dataset {
+  const keys = file.keys();
+  if (!keys.includes(name)) {
+    throw new Hdf5LayoutError('missing-dataset', path, `no dataset '${name}' at the root (found: ${keys.length ? keys.join(', ') : 'nothing'}). The lab layout needs 'images' (N, H, W, 3) uint8 and 'labels' (N, 1).`);
+  }
+  const entity = file.get(name);
+  if (!(entity instanceof lib.Dataset)) {
+    throw new Hdf5LayoutError('missing-dataset', path, `'${name}' is a group or link, not a dataset.`);
+  }
+  return entity;
+}
+
+/**
+ * Reads an HDF5 file in the MIT 6.S191 lab layout: dataset `images` (N, H, W, 3) uint8 (BGR
+ * in the lab's files) and dataset `labels` (N, 1) or (N,) of numbers in {0, 1}. Works on files
+ * written by any HDF5 tool (h5py, h5wasm, ...). Images are read in slices into a single uint8
+ * buffer, so memory stays near the raw image bytes.
+ *
+ * @param path - File path.
+ * @param options - Slice size and the stored channel order.
+ * @throws Hdf5LayoutError with `problem` one of `not-found`, `not-hdf5`, `corrupt`, `missing-dataset`,
+ *   `wrong-rank`, `wrong-dtype`, `label-values`, `count-mismatch`.
+ */
+export async function readLabH5(path: string, options: ReadLabH5Options = {}): Promise<LabH5Data> {
+  const { sliceBytes = 8 * 1024 * 1024, channelOrder = 'bgr' } = options;
+  if (!Number.isFinite(sliceBytes) || sliceBytes <= 0) {
+    throw new InvalidArgumentError(`readLabH5: sliceBytes must be a positive number, got ${sliceBytes}.`);
+  }
+  if (channelOrder !== 'rgb' && channelOrder !== 'bgr') {
+    throw new InvalidArgumentError(`readLabH5: channelOrder must be 'rgb' or 'bgr', got ${String(channelOrder)}.`);
+  }
+  const abs = resolve(path);
+  if (!existsSync(abs) || !statSync(abs).isFile()) {
+    throw new Hdf5LayoutError('not-found', path, 'file not found; check the path.');
+  }
+  if (!hasHdf5Signature(abs)) {
+    throw new Hdf5LayoutError('not-hdf5', path, 'not an HDF5 file (no HDF5 signature); pass the .h5 file itself, not an archive or a partial download.');
+  }
+  const lib = await loadH5wasm();
+  const file = new lib.File(abs, 'r');
+  if (typeof file.file_id === 'bigint' && file.file_id < 0n) {
+    throw new Hdf5LayoutError('corrupt', path, 'the file has an HDF5 signature but the HDF5 library cannot open it: it is corrupt or truncated (an interrupted download?). Fetch or write it again.');
+  }
+  try {
+    const imagesDs = getDataset(file, lib, 'images', path);
+    const labelsDs = getDataset(file, lib, 'labels', path);
+    const im = imagesDs.metadata;
+    const shape = im.shape ?? [];
+    if (shape.length !== 4 || shape[3] !== 3) {
+      throw new Hdf5LayoutError('wrong-rank', path, `'images' has shape (${shape.join(', ')}); expected (N, height, width, 3), channels last.`);
+    }
+    if (im.type !== 0 || im.size !== 1 || im.signed || im.vlen) {
+      throw new Hdf5LayoutError('wrong-dtype', path, `'images' has dtype ${String(imagesDs.dtype)}; expected uint8. Convert with e.g. numpy's astype(np.uint8) after scaling to 0..255.`);
+    }
+    const [n, height, width] = shape as [number, number, number, number];
+    const lm = labelsDs.metadata;
+    const lshape = lm.shape ?? [];
+    if (!(lshape.length === 1 || (lshape.length === 2 && lshape[1] === 1))) {
+      throw new Hdf5LayoutError('wrong-rank', path, `'labels' has shape (${lshape.join(', ')}); expected (N, 1) or (N,).`);
+    }
+    if ((lm.type !== 0 && lm.type !== 1) || lm.vlen || !(lm.size >= 1 && lm.size <= 8)) {
+      throw new Hdf5LayoutError('wrong-dtype', path, `'labels' has dtype ${String(labelsDs.dtype)}; expected a numeric (float or integer) type.`);
+    }
+    if (lshape[0] !== n) {
+      throw new Hdf5LayoutError('count-mismatch', path, `'images' holds ${n} images but 'labels' holds ${lshape[0]} labels; they must match.`);
+    }
+    if (n === 0) {
+      throw new Hdf5LayoutError('count-mismatch', path, 'the file holds no images.');
+    }
+    const rawLabels = labelsDs.value as ArrayLike<number | bigint>;
+    const labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = Number(rawLabels[i]);
+      if (v !== 0 && v !== 1) {
+        throw new Hdf5LayoutError('label-values', path, `labels[${i}] = ${v}; labels must be 0 (not a face) or 1 (face).`);
+      }
+      labels[i] = v;
+    }
+    const imageSize = height * width * 3;
+    const images = new Uint8Array(n * imageSize);
+    const rowsPerSlice = Math.max(1, Math.floor(sliceBytes / imageSize));
+    for (let start = 0; start < n; start += rowsPerSlice) {
+      const end = Math.min(n, start + rowsPerSlice);
+      let part: Uint8Array;
+      try {
+        part = imagesDs.slice([[start, end]]) as Uint8Array;
+      } catch (e) {
+        throw new Hdf5LayoutError('corrupt', path, `reading images ${start}..${end} failed (${(e as Error).message}); the file is corrupt or truncated.`, { cause: e });
+      }
+      if (!(part instanceof Uint8Array) || part.length !== (end - start) * imageSize) {
+        throw new Hdf5LayoutError('corrupt', path, `reading images ${start}..${end} returned ${part.length} bytes, expected ${(end - start) * imageSize}.`);
+      }
+      images.set(part, start * imageSize);
+    }
+    return { images, labels, n, height, width, channelOrder };
+  } finally {
+    file.close();
+  }
+}
+
+/** Input of {@link writeLabH5}. */
+export interface WriteLabH5Data {
+  /** Packed uint8 images, N x height x width x 3, in `channelOrder`. */
+  images: Uint8Array;
+  /** N labels, each 0 or 1. */
+  labels: ArrayLike<number>;
+  /** Image height. Default 64. */
+  height?: number;
+  /** Image width. Default 64. */
+  width?: number;
+  /** Channel order of `images` in memory. Default `'rgb'`; the file always stores BGR. */
+  channelOrder?: ChannelOrder;
+  /** Bytes of images converted and written per block. Default 8 MiB. */
+  blockBytes?: number;
+}
+
+/**
+ * Writes images and labels in the lab layout: `images` (N, H, W, 3) uint8 in **BGR** order
+ * (chunked, uncompressed) and `labels` (N, 1) float32. Readable by h5py, the lab loader and
+ * {@link readLabH5}. Overwrites an existing file. Data are written in blocks, so the copy
+ * made for the colour swap is one block, not the whole set.
+ *
+ * @throws ShapeError if the image bytes do not match N labels of H x W x 3;
+ *   InvalidArgumentError for a label outside {0, 1} or an empty set.
+ */
+export async function writeLabH5(path: string, data: WriteLabH5Data): Promise<void> {
+  const { images, labels, height = 64, width = 64, channelOrder = 'rgb', blockBytes = 8 * 1024 * 1024 } = data;
+  if (!(images instanceof Uint8Array)) throw new InvalidArgumentError('writeLabH5: images must be a Uint8Array.');
+  if (!Number.isInteger(height) || height <= 0 || !Number.isInteger(width) || width <= 0) {
+    throw new InvalidArgumentError(`writeLabH5: height and width must be positive integers, got ${height} x ${width}.`);
+  }
+  if (channelOrder !== 'rgb' && channelOrder !== 'bgr') {
+    throw new InvalidArgumentError(`writeLabH5: channelOrder must be 'rgb' or 'bgr', got ${String(channelOrder)}.`);
+  }
+  const n = labels.length;
+  const imageSize = height * width * 3;
+  if (n === 0) throw new InvalidArgumentError('writeLabH5: nothing to write (no labels).');
+  if (images.length !== n * imageSize) {
+    throw new ShapeError(`writeLabH5: ${images.length} image bytes do not match ${n} labels of ${height}x${width}x3 images (${n * imageSize} bytes).`);
+  }
+  const labelData = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = labels[i] as number;
+    if (v !== 0 && v !== 1) throw new InvalidArgumentError(`writeLabH5: labels[${i}] = ${v}; labels must be 0 or 1.`);
+    labelData[i] = v;
+  }
+  const lib = await loadH5wasm();
+  const file = new lib.File(resolve(path), 'w');
+  try {
+    const chunkRows = Math.min(n, 64);
+    const blockRows = Math.max(chunkRows, Math.floor(blockBytes / imageSize));
+    const block = (start: number, end: number): Uint8Array => {
+      const part = images.slice(start * imageSize, end * imageSize);
+      if (channelOrder === 'rgb') {
+        for (let p = 0; p < part.length; p += 3) {
+          const t = part[p] as number;
+          part[p] = part[p + 2] as number;
+          part[p + 2] = t;
+        }
+      }
+      return part;
+    };
+    const firstEnd = Math.min(n, blockRows);
+    const ds = file.create_dataset({
+      name: 'images',
+      data: block(0, firstEnd),
+      shape: [firstEnd, height, width, 3],
+      maxshape: [n, height, width, 3],
+      chunks: [chunkRows, height, width, 3],
+      dtype: '<B',
+    });
+    if (firstEnd < n) {
+      ds.resize([n, height, width, 3]);
+      for (let start = firstEnd; start < n; start += blockRows) {
+        const end = Math.min(n, start + blockRows);
+        ds.write_slice([[start, end]], block(start, end));
+      }
+    }
+    file.create_dataset({ name: 'labels', data: labelData, shape: [n, 1], dtype: '<f' });
+    file.flush();
+  } finally {
+    file.close();
+  }
+}

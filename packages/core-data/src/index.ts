@@ -1,0 +1,39 @@
+/**
+ * `@dbvae/core-data`: the data layer of dbvae. HDF5 files in the MIT 6.S191 lab layout,
+ * uint8-in-memory face datasets served as float batches, weighted sampling without
+ * replacement, image folders, CelebA attribute lists, and SynthFaces, a seeded synthetic
+ * face / non-face set with a known, controllable bias.
+ *
+ * @packageDocumentation
+ */
+export { DatasetError, Hdf5LayoutError, ParseError, type Hdf5LayoutProblem } from './errors';
+export {
+  sampleWithoutReplacement,
+  sampleUniformWithoutReplacement,
+  normalizeProbabilities,
+  type SampleWithoutReplacementOptions,
+} from './sampling';
+export { uint8ToFloatBatch, swapRedBlueInPlace, type ChannelOrder, type DataFormat, type Uint8ToFloatOptions } from './image-tensor';
+export { readLabH5, writeLabH5, type LabH5Data, type ReadLabH5Options, type WriteLabH5Data } from './hdf5';
+export {
+  FaceDataset,
+  type FaceDatasetOptions,
+  type FaceDatasetArrays,
+  type GetBatchOptions,
+  type FaceBatch,
+} from './face-dataset';
+export {
+  generateSynthFaces,
+  DEFAULT_SYNTH_SKEW,
+  type SynthFacesOptions,
+  type SynthFacesData,
+  type SynthAttributes,
+  type SynthSkew,
+  type SynthGroup,
+  type HairColor,
+  type BackgroundKind,
+  type NonFaceKind,
+} from './synth-faces';
+export { loadImageFolder, imagesToTensor, IMAGE_EXTENSIONS, type LoadImageFolderOptions, type ImageFolderData } from './image-folder';
+export { parseCelebaAttributes, parseCelebaPartition, type CelebaAttributes, type CelebaPartition } from './celeba';
+export { writeSynthFaces, type WriteSynthFacesOptions, type WriteSynthFacesResult } from './synth-faces-writer';
