@@ -1,22 +1,23 @@
 /**
  * Throughput of the lab 2 networks on every backend available here, beside PyTorch CPU:
  * - train step of the standard CNN (64x64x3, batch 32, Adam, sigmoid cross-entropy);
+ * - train step of the DB-VAE (the same CNN as encoder with 2k+1 outputs, the lab's decoder, latent 100);
  * - inference of the standard CNN on batches of 256.
  * Usage: node --import tsx bench/model-throughput.ts [--seconds 5] [--backends wasm,cpu]
  */
 import { parseArgs } from 'node:util';
 import { initBackend, tf, type BackendName } from '@dbvae/backend';
-import { buildStandardClassifier, classifierTrainStep } from '@dbvae/models';
+import { DBVAE, buildStandardClassifier, classifierTrainStep, dbvaeTrainStep } from '@dbvae/models';
 import { machineInfo, previousResult, printTable, runPythonReference, saveResult, timePerCall } from './lib';
 
 interface BackendNumbers {
   cnnTrainImgPerSec: number;
+  dbvaeTrainImgPerSec: number;
   inferenceImgPerSec: number;
 }
 interface TorchNumbers extends BackendNumbers {
   torch: string;
   threads: number;
-  dbvaeTrainImgPerSec: number;
 }
 interface Result {
   suite: 'model-throughput';
@@ -40,6 +41,12 @@ async function measure(backend: BackendName): Promise<BackendNumbers> {
   const x = tf.randomUniform([32, 64, 64, 3], 0, 1, 'float32', 1);
   const y = tf.cast(tf.greater(tf.randomUniform([32, 1], 0, 1, 'float32', 2), 0.5), 'float32');
   const trainS = await timePerCall(() => classifierTrainStep(model, optimizer, x, y), budget, minIters);
+  const dbvae = new DBVAE({ latentDim: 100, seed: 0 });
+  const dbvaeOptimizer = tf.train.adam(5e-4);
+  let step = 0;
+  const dbvaeS = await timePerCall(() => dbvaeTrainStep(dbvae, dbvaeOptimizer, x, y, { seed: step++ }), budget, minIters);
+  dbvaeOptimizer.dispose();
+  dbvae.dispose();
   const xi = tf.randomUniform([256, 64, 64, 3], 0, 1, 'float32', 3);
   const inferS = await timePerCall(async () => {
     const p = tf.tidy(() => tf.sigmoid(model.predict(xi, { batchSize: 256 }) as tf.Tensor));
@@ -49,7 +56,7 @@ async function measure(backend: BackendName): Promise<BackendNumbers> {
   tf.dispose([x, y, xi]);
   optimizer.dispose();
   model.dispose();
-  return { cnnTrainImgPerSec: 32 / trainS, inferenceImgPerSec: 256 / inferS };
+  return { cnnTrainImgPerSec: 32 / trainS, dbvaeTrainImgPerSec: 32 / dbvaeS, inferenceImgPerSec: 256 / inferS };
 }
 
 const result: Result = { suite: 'model-throughput', date: new Date().toISOString(), machine: machineInfo(), backends: {} };
@@ -66,10 +73,12 @@ const rows: Array<Array<string | number>> = [];
 for (const [name, n] of Object.entries(result.backends)) {
   const prev = previous?.backends[name];
   rows.push([`${name} CNN train step (b32)`, n.cnnTrainImgPerSec, result.torch ? `${(n.cnnTrainImgPerSec / result.torch.cnnTrainImgPerSec).toFixed(2)}x` : 'n/a', prev ? prev.cnnTrainImgPerSec : '-']);
+  rows.push([`${name} DB-VAE train step (b32)`, n.dbvaeTrainImgPerSec, result.torch ? `${(n.dbvaeTrainImgPerSec / result.torch.dbvaeTrainImgPerSec).toFixed(2)}x` : 'n/a', prev?.dbvaeTrainImgPerSec ?? '-']);
   rows.push([`${name} CNN inference (b256)`, n.inferenceImgPerSec, result.torch ? `${(n.inferenceImgPerSec / result.torch.inferenceImgPerSec).toFixed(2)}x` : 'n/a', prev ? prev.inferenceImgPerSec : '-']);
 }
 if (result.torch) {
   rows.push([`PyTorch ${result.torch.torch} CNN train (${result.torch.threads} thr)`, result.torch.cnnTrainImgPerSec, '1.00x', previous?.torch?.cnnTrainImgPerSec ?? '-']);
+  rows.push([`PyTorch ${result.torch.torch} DB-VAE train`, result.torch.dbvaeTrainImgPerSec, '1.00x', previous?.torch?.dbvaeTrainImgPerSec ?? '-']);
   rows.push([`PyTorch ${result.torch.torch} CNN inference`, result.torch.inferenceImgPerSec, '1.00x', previous?.torch?.inferenceImgPerSec ?? '-']);
 } else {
   console.log('PyTorch not found (install python3-torch for the reference column).');
