@@ -51,7 +51,8 @@ export function buildStandardClassifier(options: StandardClassifierOptions = {})
     x = tf.layers
       .conv2d({ filters, kernelSize, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: `${name}_conv${i + 1}` })
       .apply(x) as tf.SymbolicTensor;
-    x = tf.layers.batchNormalization({ name: `${name}_bn${i + 1}` }).apply(x) as tf.SymbolicTensor;
+    // PyTorch's BatchNorm2d defaults (the lab's): momentum 0.1 of the new batch, epsilon 1e-5.
+    x = tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `${name}_bn${i + 1}` }).apply(x) as tf.SymbolicTensor;
   });
   x = tf.layers.flatten({ name: `${name}_flatten` }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.dense({ units: denseUnits, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: `${name}_dense1` }).apply(x) as tf.SymbolicTensor;

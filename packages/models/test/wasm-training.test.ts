@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectNoTensorLeaks, fixtureValues, onBackend } from '@dbvae/test-utils';
 import { initBackend, tf } from '@dbvae/backend';
 import { buildStandardClassifier, classifierTrainStep } from '@dbvae/models';
@@ -6,7 +6,8 @@ import { buildStandardClassifier, classifierTrainStep } from '@dbvae/models';
 // The foundation's promise: the lab CNN trains on wasm, and its loss trajectory is the cpu
 // backend's (same seed, same batches) within float32 tolerance.
 describe('lab CNN training on wasm', () => {
-  const batch = 8;
+  // Small batches and few steps: the cpu reference runs the full-size lab CNN at a few images/s.
+  const batch = 4;
   const xs = fixtureValues(batch * 64 * 64 * 3, 5).map((v) => (v + 1) / 2);
   const ys = Float32Array.from({ length: batch }, (_, i) => i % 2);
 
@@ -25,13 +26,11 @@ describe('lab CNN training on wasm', () => {
     });
   }
 
-  afterAll(() => undefined);
-
   it('gives the cpu loss trajectory', async () => {
     await initBackend({ backend: 'wasm', force: true });
-    const cpu = await trajectory('cpu', 4);
-    const wasm = await trajectory('wasm', 4);
-    expect(wasm[3]).toBeLessThan(wasm[0] as number);
+    const cpu = await trajectory('cpu', 3);
+    const wasm = await trajectory('wasm', 3);
+    expect(wasm[2]).toBeLessThan(wasm[0] as number);
     wasm.forEach((l, i) => expect(Math.abs(l - (cpu[i] as number)) / Math.abs(cpu[i] as number)).toBeLessThan(1e-3));
   });
 
