@@ -162,6 +162,8 @@ describe('wasm gap kernels agree with the cpu backend', () => {
           tf.slice(x, [3, 2, 1, 0], [1, 1, 3, 2]),
           tf.slice(x, [0, 1, 0, 0], [4, 1, 5, 2]),
           tf.slice(x, [1, 1, 1, 1], [2, 2, 2, 1]),
+          tf.slice(x, 1, 2),
+          tf.slice(x, [2, 1], [-1, 1]),
         ];
       }),
     );

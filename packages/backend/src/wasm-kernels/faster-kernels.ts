@@ -80,9 +80,10 @@ export function tileWithRepeatFastPath(original: tf.KernelFunc): tf.KernelFunc {
 export function sliceWithContiguousFastPath(original: tf.KernelFunc): tf.KernelFunc {
   return (({ inputs, backend, attrs }: KernelArgs) => {
     const x = inputs.x as tf.TensorInfo;
-    const { begin, size } = attrs as unknown as { begin: number[]; size: number[] };
+    const raw = attrs as unknown as tf.SliceAttrs;
+    // `begin`/`size` may be numbers, short arrays or contain -1; tfjs's own parser resolves them.
+    const [begin, fullSize] = tf.slice_util.parseSliceParams(x as tf.Tensor, raw.begin, raw.size);
     const shape = x.shape;
-    const fullSize = size.map((s, i) => (s === -1 ? (shape[i] as number) - (begin[i] as number) : s));
     const partial = fullSize.findIndex((s, i) => s !== shape[i]);
     const contiguous =
       x.dtype === 'float32' &&

@@ -1,0 +1,72 @@
+import { extname } from 'node:path';
+import { InvalidArgumentError } from '@dbvae/backend';
+import { writeFileAtomic } from './fs-atomic';
+
+/** One sample's row in the output of `dbvae risk`. Missing risk kinds are left out (empty in CSV). */
+export interface RiskScoreRow {
+  /** Position of the sample in the input. */
+  index: number;
+  /** Source file of the sample (image folders), if any. */
+  file?: string;
+  /** Group (sub-folder) of the sample, if any. */
+  group?: string;
+  /** True label (1 face, 0 not a face), if known. */
+  label?: number;
+  /** Predicted face probability. */
+  prediction?: number;
+  /** Representation bias: the density of the sample's features (low = under-represented). */
+  bias?: number;
+  /** Epistemic (model) uncertainty. */
+  epistemic?: number;
+  /** Aleatoric (data) uncertainty. */
+  aleatoric?: number;
+}
+
+/** Output formats of {@link formatRiskScores}. */
+export type RiskScoreFormat = 'csv' | 'json';
+
+const COLUMNS = ['index', 'file', 'group', 'label', 'prediction', 'bias', 'epistemic', 'aleatoric'] as const;
+
+function csvCell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new InvalidArgumentError(`formatRiskScores: a score is ${value}; risk scores must be finite.`);
+    return String(value);
+  }
+  const s = String(value);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * Formats per-sample risk scores. CSV (RFC 4180 quoting, `\n` line ends) has one column per
+ * field present in any row, in a fixed order (index, file, group, label, prediction, bias,
+ * epistemic, aleatoric); JSON is `{ "columns": [...], "rows": [{...}, ...] }`.
+ * @throws InvalidArgumentError for a non-finite number.
+ */
+export function formatRiskScores(rows: readonly RiskScoreRow[], format: RiskScoreFormat): string {
+  const present = COLUMNS.filter((c) => rows.some((r) => r[c] !== undefined));
+  if (format === 'json') {
+    for (const r of rows) for (const c of present) if (typeof r[c] === 'number' && !Number.isFinite(r[c] as number)) throw new InvalidArgumentError(`formatRiskScores: ${c} of sample ${r.index} is ${r[c]}; risk scores must be finite.`);
+    const out = rows.map((r) => Object.fromEntries(present.filter((c) => r[c] !== undefined).map((c) => [c, r[c]])));
+    return `${JSON.stringify({ columns: present, rows: out }, null, 2)}\n`;
+  }
+  const lines = [present.join(',')];
+  for (const r of rows) lines.push(present.map((c) => csvCell(r[c])).join(','));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The format implied by a file name: `.json` gives JSON, `.csv` CSV. @throws InvalidArgumentError for any other extension. */
+export function riskFormatFromPath(path: string): RiskScoreFormat {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.json') return 'json';
+  if (ext === '.csv') return 'csv';
+  throw new InvalidArgumentError(`Cannot tell the format of '${path}': name the output file .csv or .json.`);
+}
+
+/**
+ * Writes per-sample risk scores atomically as CSV or JSON (chosen from the extension unless given).
+ * @throws InvalidArgumentError for an unknown extension or a non-finite score.
+ */
+export async function writeRiskScores(path: string, rows: readonly RiskScoreRow[], format: RiskScoreFormat = riskFormatFromPath(path)): Promise<void> {
+  await writeFileAtomic(path, formatRiskScores(rows, format));
+}

@@ -1,0 +1,147 @@
+import { InvalidArgumentError, ShapeError } from '@dbvae/backend';
+import { NotReadyError } from './errors';
+
+/** Options of {@link FeatureHistogram}. */
+export interface FeatureHistogramOptions {
+  /** How many of the most recent feature vectors are kept. Default 2000. */
+  queueSize?: number;
+  /** Equal-width bins per dimension. Default 5 (Capsa's). */
+  numBins?: number;
+  /** Added to each bin probability before the log, so empty bins stay finite. Default 1e-8 (Capsa's). */
+  epsilon?: number;
+}
+
+/**
+ * A circular queue of the last `queueSize` feature vectors and, from its **filled** part,
+ * one histogram per dimension: `numBins` equal-width bins between that dimension's min and
+ * max (values outside go to the edge bins; a constant dimension has one full bin). The score
+ * of a vector is its joint probability under independent dimensions,
+ * `log p(v) = sum_d log(count_d(bin_d(v)) / filled + epsilon)`, computed in log space.
+ *
+ * Unlike Capsa, the queue does not start as zeros: only vectors actually pushed count, so the
+ * bins are right before the queue first wraps.
+ */
+export class FeatureHistogram {
+  readonly queueSize: number;
+  readonly numBins: number;
+  readonly epsilon: number;
+  private dim = 0;
+  private data: Float32Array = new Float32Array(0);
+  private filledRows = 0;
+  private nextRow = 0;
+  private table?: { min: Float64Array; width: Float64Array; logP: Float64Array };
+
+  /** @throws InvalidArgumentError for a non-positive integer size or bin count, or a negative epsilon. */
+  constructor(options: FeatureHistogramOptions = {}) {
+    const { queueSize = 2000, numBins = 5, epsilon = 1e-8 } = options;
+    if (!Number.isInteger(queueSize) || queueSize <= 0) throw new InvalidArgumentError(`queueSize must be a positive integer, got ${queueSize}.`);
+    if (!Number.isInteger(numBins) || numBins <= 0) throw new InvalidArgumentError(`numBins must be a positive integer, got ${numBins}.`);
+    if (!(epsilon >= 0) || !Number.isFinite(epsilon)) throw new InvalidArgumentError(`epsilon must be a finite number >= 0, got ${epsilon}.`);
+    this.queueSize = queueSize;
+    this.numBins = numBins;
+    this.epsilon = epsilon;
+  }
+
+  /** Number of vectors currently in the queue (at most `queueSize`). */
+  get filled(): number {
+    return this.filledRows;
+  }
+
+  /** Dimension of the vectors (0 before the first push). */
+  get dimension(): number {
+    return this.dim;
+  }
+
+  /**
+   * Adds `rows` vectors of `dim` values (row-major) to the queue, overwriting the oldest.
+   * @throws ShapeError when the dimension changes or the data length is not rows x dim.
+   * @throws InvalidArgumentError for NaN or infinite values.
+   */
+  push(values: ArrayLike<number>, rows: number, dim: number): void {
+    if (values.length !== rows * dim) throw new ShapeError(`FeatureHistogram.push: ${values.length} values are not ${rows} rows of ${dim}.`);
+    if (this.dim === 0) {
+      if (dim <= 0) throw new ShapeError('FeatureHistogram.push: vectors must have at least one dimension.');
+      this.dim = dim;
+      this.data = new Float32Array(this.queueSize * dim);
+    } else if (dim !== this.dim) {
+      throw new ShapeError(`FeatureHistogram.push: vectors of dimension ${dim}, but the queue holds dimension ${this.dim}.`);
+    }
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i] as number)) throw new InvalidArgumentError('FeatureHistogram.push: features contain NaN or Infinity (did training diverge?).');
+    }
+    // Only the last queueSize rows of a big push survive.
+    const start = Math.max(0, rows - this.queueSize);
+    for (let r = start; r < rows; r++) {
+      for (let d = 0; d < dim; d++) this.data[this.nextRow * dim + d] = values[r * dim + d] as number;
+      this.nextRow = (this.nextRow + 1) % this.queueSize;
+      this.filledRows = Math.min(this.filledRows + 1, this.queueSize);
+    }
+    this.table = undefined;
+  }
+
+  /** Empties the queue (the dimension is kept). */
+  clear(): void {
+    this.filledRows = 0;
+    this.nextRow = 0;
+    this.table = undefined;
+  }
+
+  private buildTable(): { min: Float64Array; width: Float64Array; logP: Float64Array } {
+    const { dim, numBins, filledRows: n } = this;
+    const min = new Float64Array(dim).fill(Infinity);
+    const max = new Float64Array(dim).fill(-Infinity);
+    for (let r = 0; r < n; r++) {
+      for (let d = 0; d < dim; d++) {
+        const v = this.data[r * dim + d] as number;
+        if (v < (min[d] as number)) min[d] = v;
+        if (v > (max[d] as number)) max[d] = v;
+      }
+    }
+    const width = new Float64Array(dim);
+    for (let d = 0; d < dim; d++) width[d] = ((max[d] as number) - (min[d] as number)) / numBins;
+    const counts = new Float64Array(dim * numBins);
+    for (let r = 0; r < n; r++) {
+      for (let d = 0; d < dim; d++) counts[d * numBins + this.bin(this.data[r * dim + d] as number, min[d] as number, width[d] as number)]! += 1;
+    }
+    const logP = counts.map((c) => Math.log(c / n + this.epsilon));
+    return { min, width, logP };
+  }
+
+  private bin(v: number, min: number, width: number): number {
+    if (!(width > 0)) return 0;
+    const b = Math.floor((v - min) / width);
+    return b < 0 ? 0 : b >= this.numBins ? this.numBins - 1 : b;
+  }
+
+  /**
+   * Log joint probability of each of `rows` vectors (row-major, `dim` values each).
+   * @throws NotReadyError when the queue is empty; ShapeError on a dimension mismatch.
+   */
+  logProb(values: ArrayLike<number>, rows: number, dim: number): Float64Array {
+    if (this.filledRows === 0) throw new NotReadyError('The histogram is empty: train the wrapper (fit) or call fitHistogram(x) before asking for bias.');
+    if (dim !== this.dim || values.length !== rows * dim) throw new ShapeError(`FeatureHistogram.logProb: expected rows of dimension ${this.dim}, got ${values.length} values as ${rows} x ${dim}.`);
+    this.table ??= this.buildTable();
+    const { min, width, logP } = this.table;
+    const out = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += logP[d * this.numBins + this.bin(values[r * dim + d] as number, min[d] as number, width[d] as number)] as number;
+      out[r] = s;
+    }
+    return out;
+  }
+
+  /** @internal The queue's state, for saving. */
+  exportState(): { dim: number; filled: number; next: number; data: Float32Array } {
+    return { dim: this.dim, filled: this.filledRows, next: this.nextRow, data: this.data };
+  }
+
+  /** @internal Restores a saved state. */
+  importState(state: { dim: number; filled: number; next: number; data: Float32Array }): void {
+    this.dim = state.dim;
+    this.filledRows = state.filled;
+    this.nextRow = state.next;
+    this.data = state.dim === 0 ? new Float32Array(0) : Float32Array.from(state.data);
+    this.table = undefined;
+  }
+}

@@ -1,0 +1,60 @@
+import { InvalidArgumentError, tf } from '@dbvae/backend';
+import { ComposedWrapper, type ComposedWrapperOptions, type DropoutSpec, type HistogramSpec, type ModelSource, type MveSpec, type VaeSpec } from './composed-wrapper';
+import { EnsembleWrapper } from './ensemble-wrapper';
+import type { FeatureLayer } from './graph';
+
+/** What {@link wrap} should estimate. */
+export interface WrapOptions {
+  /** Representation bias by a histogram (`true`, or histogram settings). Over the VAE's latent means when `epistemic` is `'vae'`, else over the features. */
+  bias?: boolean | Omit<HistogramSpec, 'source'>;
+  /** Epistemic risk: `'vae'`, `'dropout'` or `'ensemble'`. */
+  epistemic?: 'vae' | 'dropout' | 'ensemble';
+  /** Aleatoric risk by MVE (`true`, or MVE settings). */
+  aleatoric?: boolean | MveSpec;
+  /** VAE settings when `epistemic` is `'vae'`. */
+  vae?: VaeSpec;
+  /** MC dropout settings when `epistemic` is `'dropout'`. */
+  dropout?: DropoutSpec;
+  /** Number of members when `epistemic` is `'ensemble'`. Default 3. */
+  numMembers?: number;
+  /** Feature layer name or index. Default: the input of the last layer. */
+  featureLayer?: FeatureLayer;
+  /** Seed. Default 0. */
+  seed?: number;
+}
+
+/**
+ * Builds one risk-aware model on ONE shared feature extractor (the user's layers) that
+ * returns every requested risk from `predict`. With `epistemic: 'ensemble'`, the result is
+ * an {@link EnsembleWrapper} whose members each carry the requested bias/aleatoric heads.
+ *
+ * @example
+ * ```ts
+ * const w = wrap(model, { bias: true, epistemic: 'vae', aleatoric: true });
+ * w.compile({ optimizer: 'adam', loss: 'mse' });
+ * await w.fit(x, y, { epochs: 10 });
+ * const { yHat, bias, epistemic, aleatoric } = w.predict(x);
+ * ```
+ * @throws InvalidArgumentError when nothing is requested or the epistemic method is unknown.
+ */
+export function wrap(model: ModelSource, options: WrapOptions): ComposedWrapper | EnsembleWrapper {
+  const { bias, epistemic, aleatoric, featureLayer, seed = 0 } = options;
+  if (!bias && !epistemic && !aleatoric) throw new InvalidArgumentError('wrap: request at least one of bias, epistemic, aleatoric.');
+  if (epistemic !== undefined && !['vae', 'dropout', 'ensemble'].includes(epistemic)) {
+    throw new InvalidArgumentError(`wrap: epistemic must be 'vae', 'dropout' or 'ensemble', got ${String(epistemic)}.`);
+  }
+  const base: ComposedWrapperOptions = { featureLayer, seed };
+  if (bias) base.histogram = { ...(bias === true ? {} : bias), source: epistemic === 'vae' ? 'latent' : 'features' };
+  if (aleatoric) base.mve = aleatoric === true ? {} : aleatoric;
+  if (epistemic === 'vae') base.vae = options.vae ?? {};
+  if (epistemic === 'dropout') base.dropout = options.dropout ?? {};
+  if (epistemic === 'ensemble') {
+    if (!(model instanceof tf.LayersModel)) throw new InvalidArgumentError('wrap: an ensemble needs a tf.LayersModel.');
+    return new EnsembleWrapper(model, {
+      numMembers: options.numMembers ?? 3,
+      seed,
+      memberWrapper: (m, i) => new ComposedWrapper(m, { ...base, seed: seed + i }),
+    });
+  }
+  return new ComposedWrapper(model, base);
+}
