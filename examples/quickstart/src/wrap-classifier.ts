@@ -38,7 +38,10 @@ await wrapped.fit(xTrain, yTrain, { epochs: 60, batchSize: 64 });
 
 const risk = wrapped.predict(xTest);
 const rows = ['(1, 1) dense', '(-1, -1) dense', '(0, 0) boundary', '(6, -6) far away'];
-const [p, bias, epistemic, aleatoric] = [tf.sigmoid(risk.yHat), risk.bias, risk.epistemic, risk.aleatoric].map((t) => (t ? Array.from(t.dataSync()) : []));
+const values = (t: tf.Tensor | undefined): number[] => (t ? Array.from(t.dataSync()) : []);
+const probability = tf.sigmoid(risk.yHat);
+const [p, bias, epistemic, aleatoric] = [values(probability), values(risk.bias), values(risk.epistemic), values(risk.aleatoric)] as [number[], number[], number[], number[]];
+probability.dispose();
 rows.forEach((name, i) =>
   console.log(`${name.padEnd(18)} p(class 1) ${p[i]?.toFixed(3)}  bias ${bias[i]?.toExponential(2)}  epistemic ${epistemic[i]?.toFixed(3)}  aleatoric ${aleatoric[i]?.toFixed(3)}`),
 );

@@ -22,7 +22,7 @@ const GROUPS: SynthGroup[] = ['LF', 'LM', 'DF', 'DM'];
 /** A small version of the lab CNN (conv blocks of stride 2, ReLU then batch norm, dense head). */
 function buildClassifier(seed: number): tf.LayersModel {
   let s = seed * 1000;
-  const init = (): tf.initializers.Initializer => tf.initializers.glorotUniform({ seed: ++s });
+  const init = (): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: ++s });
   const input = tf.input({ shape: [64, 64, 3] });
   let x: tf.SymbolicTensor = input;
   for (const [filters, kernelSize] of [[8, 5], [16, 5], [32, 3], [48, 3]] as const) {

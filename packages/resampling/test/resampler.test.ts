@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { initBackend, InvalidArgumentError, createRandom, tf } from '@dbvae/backend';
+import { initBackend, InvalidArgumentError, tf } from '@dbvae/backend';
 import { expectAllClose, expectNoTensorLeaks, fixtureValues } from '@dbvae/test-utils';
 import { Resampler, samplingWeights, temperWeights, mixWithUniform, weightStats } from '@dbvae/resampling';
 

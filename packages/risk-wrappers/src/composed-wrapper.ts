@@ -370,7 +370,7 @@ export class ComposedWrapper extends RiskModel {
     if (this.mveHead) {
       const logvar = (this.mveHead.apply(feat, { training }) as tf.Tensor).reshape(mean0.shape);
       if (o.mve?.classification ?? this.compiledForClassification) {
-        const s = o.mve.samples ?? 10;
+        const s = o.mve?.samples ?? 10;
         const std = tf.exp(tf.mul(logvar, 0.5));
         let sum: tf.Scalar = tf.scalar(0);
         for (let i = 0; i < s; i++) {

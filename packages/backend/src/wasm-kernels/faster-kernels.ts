@@ -82,7 +82,7 @@ export function sliceWithContiguousFastPath(original: tf.KernelFunc): tf.KernelF
     const x = inputs.x as tf.TensorInfo;
     const raw = attrs as unknown as tf.SliceAttrs;
     // `begin`/`size` may be numbers, short arrays or contain -1; tfjs's own parser resolves them.
-    const [begin, fullSize] = tf.slice_util.parseSliceParams(x as tf.Tensor, raw.begin, raw.size);
+    const [begin, fullSize] = tf.slice_util.parseSliceParams(x as tf.Tensor, raw.begin, raw.size) as [number[], number[]];
     const shape = x.shape;
     const partial = fullSize.findIndex((s, i) => s !== shape[i]);
     const contiguous =
