@@ -116,7 +116,7 @@ describe('parseCommandArgs', () => {
     const io = { stdout: { write: () => 0 }, stderr: { write: () => 0 }, cwd: '/tmp' };
     const small = demo.toOptions(parseCommandArgs('demo', demo.options, []), io) as unknown as Record<string, unknown>;
     const full = demo.toOptions(parseCommandArgs('demo', demo.options, ['--full', '--epochs', '4']), io) as unknown as Record<string, unknown>;
-    expect(small).toMatchObject({ out: '/tmp/report', n: 2000, latentDim: 32, full: false });
+    expect(small).toMatchObject({ out: '/tmp/report', n: 4000, epochs: 3, latentDim: 16, testPerGroup: 100, full: false });
     expect(full).toMatchObject({ n: 20000, latentDim: 100, epochs: 4, full: true });
   });
 });

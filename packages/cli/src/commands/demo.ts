@@ -25,7 +25,7 @@ export interface DemoOptions {
 }
 
 /** Small defaults that finish in a few minutes on a 2-core CPU. */
-export const DEMO_SMALL = { n: 2000, testPerGroup: 50, epochs: 2, latentDim: 32 } as const;
+export const DEMO_SMALL = { n: 4000, testPerGroup: 100, epochs: 3, latentDim: 16 } as const;
 /** The full-size run (`--full`). */
 export const DEMO_FULL = { n: 20000, testPerGroup: 100, epochs: 2, latentDim: 100 } as const;
 

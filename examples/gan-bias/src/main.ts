@@ -1,0 +1,198 @@
+/**
+ * GAN bias detection by latent walks (the GAN course's bias notebook) on SynthFaces.
+ *
+ * 1. A generator: by default the decoder of a small VAE trained briefly on SynthFaces faces
+ *    (any model from latents to images will do); `--generator dcgan` trains a DCGAN instead.
+ * 2. A multi-attribute classifier trained on real SynthFaces faces and their known attributes.
+ * 3. `latentWalk` moves latents up and down the gradient of one attribute's logit; `biasReport`
+ *    ranks the other attributes whose logits move with it (covariance, Pearson correlation).
+ *
+ * Run from the repository root: pnpm --filter @dbvae/example-gan-bias start [-- --help]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { createRandom, initBackend, tf } from '@dbvae/backend';
+import { biasReport, latentWalk, type LatentModel } from '@dbvae/gan-debias';
+import { attributeClassifierTrainStep, buildAttributeClassifier, buildDcganDiscriminator, buildDcganGenerator, ganTrainStep } from '@dbvae/models';
+import { ATTRIBUTES, makeFaces, pearson, trainFaceVae, trainOn, vaeGenerator } from './faces';
+
+// pnpm passes a literal '--' through to the script: drop it.
+const argv = process.argv.slice(2);
+const { values } = parseArgs({
+  args: argv[0] === '--' ? argv.slice(1) : argv,
+  options: {
+    generator: { type: 'string', default: 'vae' },
+    target: { type: 'string', default: 'female' },
+    n: { type: 'string', default: '2048' },
+    'latent-dim': { type: 'string', default: '16' },
+    'kl-weight': { type: 'string', default: '5e-4' },
+    'vae-steps': { type: 'string', default: '600' },
+    'gan-steps': { type: 'string', default: '3000' },
+    'cls-steps': { type: 'string', default: '400' },
+    samples: { type: 'string', default: '64' },
+    steps: { type: 'string', default: '12' },
+    'step-size': { type: 'string', default: '0.5' },
+    'top-k': { type: 'string', default: '4' },
+    out: { type: 'string', default: 'out/gan-bias' },
+    seed: { type: 'string', default: '0' },
+    help: { type: 'boolean', default: false },
+  },
+});
+const names = ATTRIBUTES.map((a) => a.name);
+if (values.help) {
+  console.log(`Usage: pnpm --filter @dbvae/example-gan-bias start [-- options]
+  --generator vae|dcgan  generator: a VAE decoder (default, minutes) or a DCGAN (needs far more steps)
+  --target <name>        attribute to walk along, one of ${names.join(', ')}    default female
+  --n <int>              real training faces                                   default 2048
+  --latent-dim <int>     VAE latent size (DCGAN: noise size)                   default 16
+  --kl-weight <x>        weight of the VAE's KL term (L1 reconstruction)      default 5e-4 (the lab's)
+  --vae-steps <int>      VAE training steps (batch 32)                         default 600
+  --gan-steps <int>      DCGAN training steps (batch 32), with --generator dcgan  default 3000
+  --cls-steps <int>      attribute classifier training steps (batch 32)       default 400
+  --samples <int>        latents walked                                        default 64
+  --steps <int>          walk steps in each direction                          default 12
+  --step-size <x>        step size (each latent follows its own logit's gradient) default 0.5
+  --top-k <int>          attributes reported                                   default 4
+  --out <dir>            output folder (PNG + JSON), relative to the example  default out/gan-bias
+  --seed <int>           seed of data, weights, batches and walk latents       default 0`);
+  process.exit(0);
+}
+const int = (key: keyof typeof values): number => {
+  const v = Number(values[key]);
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${key} must be a positive integer, got ${String(values[key])}.`);
+  return v;
+};
+const n = int('n');
+const latentDim = int('latent-dim');
+const vaeSteps = int('vae-steps');
+const ganSteps = int('gan-steps');
+const clsSteps = int('cls-steps');
+const samples = int('samples');
+const steps = int('steps');
+const topK = int('top-k');
+const seed = Number(values.seed);
+const klWeight = Number(values['kl-weight']);
+if (!(klWeight >= 0)) throw new Error(`--kl-weight must be >= 0, got ${values['kl-weight']}.`);
+const stepSize = Number(values['step-size']);
+const generatorKind = values.generator;
+if (generatorKind !== 'vae' && generatorKind !== 'dcgan') throw new Error(`--generator must be vae or dcgan, got ${generatorKind}.`);
+if (!names.includes(values.target)) throw new Error(`--target must be one of ${names.join(', ')}, got ${values.target}.`);
+if (!(stepSize > 0)) throw new Error(`--step-size must be positive, got ${values['step-size']}.`);
+if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}.`);
+const outDir = resolve(values.out);
+
+const t0 = performance.now();
+const log = (msg: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(3)}s] ${msg}`);
+await initBackend({ backend: 'wasm' });
+log(`SynthFaces: ${n} training faces + ${samples} held-out faces, generator ${generatorKind}, target '${values.target}', seed ${seed}`);
+
+// ---- data: real faces and their known attributes ----------------------------------------------
+const train = makeFaces(n, seed);
+const test = makeFaces(Math.max(samples, 256), seed + 1_000);
+const targetIndex = names.indexOf(values.target);
+const column = (rows: number[][], j: number): number[] => rows.map((r) => r[j]!);
+const dataCorrelation = names.map((_, j) => pearson(column(train.attributes, targetIndex), column(train.attributes, j)));
+
+// ---- 1. the generator --------------------------------------------------------------------------
+const disposers: (() => void)[] = [];
+let generator: LatentModel;
+let walkStart: tf.Tensor2D;
+if (generatorKind === 'vae') {
+  const vae = trainFaceVae(train.x32, { latentDim, steps: vaeSteps, batchSize: 32, klWeight, seed, log });
+  disposers.push(() => vae.dispose());
+  generator = vaeGenerator(vae);
+  // Walks start at the latent means of held-out real faces: where the decoder was trained.
+  walkStart = tf.tidy(() => vae.encode(test.x32.slice([0, 0, 0, 0], [samples, -1, -1, -1])).mean);
+} else {
+  const gen = buildDcganGenerator({ zDim: latentDim, hiddenDim: 16, seed });
+  const disc = buildDcganDiscriminator({ hiddenDim: 16, seed: seed + 1 });
+  const gOpt = tf.train.adam(2e-4, 0.5);
+  const dOpt = tf.train.adam(2e-4, 0.5);
+  const rng = createRandom(seed + 7);
+  for (let s = 0; s < ganSteps; s++) {
+    const xb = tf.gather(train.x64, Array.from({ length: 32 }, () => rng.int(n)));
+    const l = ganTrainStep(gen, disc, gOpt, dOpt, xb, { seed: seed * 100_003 + 2 * s });
+    xb.dispose();
+    if ((s + 1) % Math.max(1, Math.floor(ganSteps / 10)) === 0) log(`GAN step ${s + 1}/${ganSteps}: D ${l.discriminator.toFixed(3)}, G ${l.generator.toFixed(3)}`);
+  }
+  gOpt.dispose();
+  dOpt.dispose();
+  disc.dispose();
+  disposers.push(() => gen.dispose());
+  generator = gen;
+  walkStart = tf.randomNormal([samples, latentDim], 0, 1, 'float32', seed + 3) as tf.Tensor2D;
+}
+
+// ---- 2. the multi-attribute classifier ----------------------------------------------------------
+const classifier = buildAttributeClassifier({ hiddenDim: 8, nOutputs: names.length, seed: seed + 11 });
+disposers.push(() => classifier.dispose());
+trainOn(classifier, attributeClassifierTrainStep, train.x64, train.attributes, clsSteps, 32, seed + 12);
+const testLogits = tf.tidy(() => classifier.predict(test.x64) as tf.Tensor).arraySync() as number[][];
+const accuracy = names.map((_, j) => testLogits.filter((l, i) => (l[j]! > 0 ? 1 : 0) === test.attributes[i]![j]).length / testLogits.length);
+log(`attribute classifier, accuracy on ${testLogits.length} held-out real faces: ${names.map((nm, j) => `${nm} ${(100 * accuracy[j]!).toFixed(0)}%`).join(', ')}`);
+
+// ---- 3. latent walk and bias report -------------------------------------------------------------
+const every = Math.max(1, Math.floor(steps / 3));
+const walk = await latentWalk(generator, classifier, walkStart, {
+  target: values.target,
+  attributeNames: names,
+  steps,
+  stepSize,
+  objective: 'sum',
+  images: { samples: Math.min(8, samples), every, valueRange: [-1, 1] },
+});
+walkStart.dispose();
+const report = biasReport(walk, { topK: Math.min(topK, names.length - 1) });
+const targetChange = (offset: number): number => {
+  const block = Array.from(walk.offsets).indexOf(offset);
+  let sum = 0;
+  for (let i = 0; i < walk.samples; i++) sum += walk.changes[(block * walk.samples + i) * walk.attributes + targetIndex]!;
+  return sum / walk.samples;
+};
+log(`walked ${walk.samples} latents ${steps} steps each way: mean '${values.target}' logit change ${targetChange(-steps).toFixed(2)} (down) .. +${targetChange(steps).toFixed(2)} (up)`);
+console.log(`\nAttributes whose classifier logits move with '${values.target}' along the walk (top ${report.top.length} by |covariance|),`);
+console.log(`beside the true correlation of the two attributes in the ${n} training faces:\n`);
+console.log(`  attribute        | covariance | correlation | slope  | correlation in the data`);
+console.log(`  -----------------|------------|-------------|--------|------------------------`);
+for (const a of report.top) {
+  console.log(
+    `  ${a.name.padEnd(16)} | ${a.covariance.toFixed(3).padStart(10)} | ${a.correlation.toFixed(2).padStart(11)} | ${a.regression.slope.toFixed(3).padStart(6)} | ${dataCorrelation[a.index]!.toFixed(2).padStart(6)}`,
+  );
+}
+
+// ---- outputs -------------------------------------------------------------------------------------
+mkdirSync(outDir, { recursive: true });
+const pngFile = resolve(outDir, `walk-${values.target}.png`);
+if (walk.trajectory) {
+  const g = walk.trajectory;
+  // Scale up 3x (nearest neighbour) so the 64x64 tiles are easy to see.
+  await sharp(Buffer.from(g.data), { raw: { width: g.width, height: g.height, channels: 3 } })
+    .resize(g.width * 3, g.height * 3, { kernel: 'nearest' })
+    .png()
+    .toFile(pngFile);
+}
+const jsonFile = resolve(outDir, `report-${values.target}.json`);
+writeFileSync(
+  jsonFile,
+  JSON.stringify(
+    {
+      options: { generator: generatorKind, target: values.target, n, latentDim, vaeSteps, ganSteps, clsSteps, samples, steps, stepSize, seed },
+      classifierAccuracy: Object.fromEntries(names.map((nm, j) => [nm, accuracy[j]])),
+      meanTargetChange: { down: targetChange(-steps), up: targetChange(steps) },
+      top: report.top.map((a) => ({ name: a.name, covariance: a.covariance, correlation: a.correlation, slope: a.regression.slope, dataCorrelation: dataCorrelation[a.index], binned: a.binned })),
+      covarianceWithTarget: Object.fromEntries(names.map((nm, j) => [nm, report.covariance.data[targetIndex * names.length + j]])),
+      correlationWithTarget: Object.fromEntries(names.map((nm, j) => [nm, report.correlation.data[targetIndex * names.length + j]])),
+      trajectoryOffsets: walk.trajectoryOffsets,
+    },
+    null,
+    2,
+  ),
+);
+console.log(`\nTrajectory grid (rows = walked latents, columns = step offsets ${walk.trajectoryOffsets?.join(', ')}): ${pngFile}`);
+console.log(`Report: ${jsonFile}`);
+
+tf.dispose([train.x32, train.x64, test.x32, test.x64]);
+for (const d of disposers) d();
+log(`done; live tensors ${tf.memory().numTensors}`);
