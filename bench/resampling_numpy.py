@@ -6,27 +6,15 @@ get_training_sample_probabilities) and the paper's product rule in log space, wr
 vectors (max then product, float64) for the agreement check, and prints one JSON line.
 """
 import json
+import os
 import sys
 import time
 
 import numpy as np
 
-
-def lab_max_rule(mu, bins, smoothing_fac):
-    training_sample_p = np.zeros(mu.shape[0], dtype=np.float64)
-    for i in range(mu.shape[1]):
-        latent_distribution = mu[:, i]
-        hist_density, bin_edges = np.histogram(latent_distribution, density=True, bins=bins)
-        bin_edges[0] = -float("inf")
-        bin_edges[-1] = float("inf")
-        bin_idx = np.digitize(latent_distribution, bin_edges)
-        hist_smoothed_density = hist_density + smoothing_fac
-        hist_smoothed_density = hist_smoothed_density / np.sum(hist_smoothed_density)
-        p = 1.0 / (hist_smoothed_density[bin_idx - 1])
-        p = p / np.sum(p)
-        training_sample_p = np.maximum(p, training_sample_p)
-    training_sample_p /= np.sum(training_sample_p)
-    return training_sample_p
+# The lab's rule exactly as the notebook writes it lives beside the parity fixture; time that one.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "packages", "resampling", "test", "fixtures"))
+from make_fixture import lab_max_rule  # noqa: E402
 
 
 def product_rule(mu, bins, alpha):

@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import { createRandom, initBackend, tf } from '@dbvae/backend';
 import { biasReport, latentWalk, type LatentModel } from '@dbvae/gan-debias';
 import { attributeClassifierTrainStep, buildAttributeClassifier, buildDcganDiscriminator, buildDcganGenerator, ganTrainStep } from '@dbvae/models';
-import { ATTRIBUTES, makeFaces, pearson, trainFaceVae, trainOn, vaeGenerator } from './faces';
+import { ATTRIBUTES, makeFaces, pearson, trainFaceVae, trainOn, vaeGenerator } from '@dbvae/example-shared';
 
 // pnpm passes a literal '--' through to the script: drop it.
 const argv = process.argv.slice(2);

@@ -30,7 +30,7 @@ import {
   type Matrix,
 } from '@dbvae/gan-debias';
 import { attributeClassifierTrainStep, buildAttributeClassifier } from '@dbvae/models';
-import { ATTRIBUTES, makeFaces, trainFaceVae, trainOn, vaeGenerator } from './faces';
+import { ATTRIBUTES, makeFaces, trainFaceVae, trainOn, vaeGenerator } from '@dbvae/example-shared';
 
 // pnpm passes a literal '--' through to the script: drop it.
 const argv = process.argv.slice(2);

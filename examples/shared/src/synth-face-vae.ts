@@ -1,7 +1,6 @@
 /**
  * SynthFaces faces with their attributes, and a small VAE trained on them whose decoder is
- * used as the generator. Kept in this example (a copy lives in examples/latent-debias) so each
- * example reads on its own.
+ * used as the generator: shared by the gan-bias and latent-debias examples.
  */
 import { createRandom, tf } from '@dbvae/backend';
 import { generateSynthFaces, type SynthAttributes } from '@dbvae/core-data';

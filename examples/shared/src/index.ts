@@ -1,0 +1,6 @@
+/**
+ * Helpers shared by the dbvae example apps (private, never published).
+ *
+ * @packageDocumentation
+ */
+export { ATTRIBUTES, makeFaces, pearson, trainFaceVae, trainOn, vaeGenerator, type Faces, type VaeOptions } from './synth-face-vae';
