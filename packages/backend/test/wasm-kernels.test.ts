@@ -175,6 +175,32 @@ describe('wasm gap kernels agree with the cpu backend', () => {
     expectBothClose(await onBoth(() => tf.matMul(tf.tensor2d(av, [3, 6]), tf.tensor2d(bv, [40, 6]), false, true)));
   });
 
+  const backpropInputCases: Array<{ name: string; dx: number[]; f: number[]; strides: number; pad: unknown }> = [
+    { name: 'stride 3 with a 2x2 filter (phases with no taps)', dx: [2, 9, 8, 3], f: [2, 2, 3, 4], strides: 3, pad: 'valid' },
+    { name: 'stride 2, 4x4 filter, same', dx: [1, 9, 10, 2], f: [4, 4, 2, 3], strides: 2, pad: 'same' },
+    { name: 'explicit padding larger than the filter reaches (col2im fallback)', dx: [1, 6, 6, 2], f: [2, 2, 2, 3], strides: 2, pad: [[0, 0], [3, 3], [3, 3], [0, 0]] },
+  ];
+  for (const c of backpropInputCases) {
+    it(`Conv2DBackpropInput: ${c.name}`, async () => {
+      const probe = tf.engine().runKernel('Conv2D', { x: tf.zeros(c.dx), filter: tf.zeros(c.f) }, { strides: c.strides, pad: c.pad as never, dataFormat: 'NHWC', dilations: 1 }) as tf.Tensor;
+      const dyShape = probe.shape;
+      probe.dispose();
+      const dyv = fixtureValues(dyShape.reduce((a, b) => a * b), 61);
+      const fv = fixtureValues(c.f.reduce((a, b) => a * b), 67);
+      expectBothClose(
+        await onBoth(
+          () =>
+            tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dyv, dyShape), filter: tf.tensor(fv, c.f) }, {
+              inputShape: c.dx,
+              strides: c.strides,
+              pad: c.pad as never,
+              dataFormat: 'NHWC',
+            }) as tf.Tensor,
+        ),
+      );
+    });
+  }
+
   it('gather gradient (UnsortedSegmentSum) and isNaN', async () => {
     const table = fixtureValues(6 * 4, 29);
     expectBothClose(

@@ -46,7 +46,9 @@ describe('posterior collapse detection', () => {
       batchSize: 16,
       stepsPerEpoch: 30,
       learningRate: 2e-3,
-      klWeight: 1,
+      // KL weight 0.1 (not 1): at 1 this tiny VAE sits at the detector's 5% threshold and the verdict
+      // flips with float rounding; at 0.1 the healthy model ends far above it (ratio about 0.35).
+      klWeight: 0.1,
       reconstruction: { reduction: 'sum' },
       progressBar: false,
       seed: 1,
