@@ -18,6 +18,8 @@ export interface DemoOptions {
   batchSize: number;
   latentDim: number;
   alpha: number;
+  /** How latent dimensions combine into a sampling weight: the lab's 'max' or the paper's 'product'. */
+  combine: 'max' | 'product';
   klWeight: number;
   seed: number;
   /** Use the full-size settings (lab sizes: 20000 images, latent 100, 2 epochs, 100 test faces per group). */
@@ -76,7 +78,7 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<DemoResu
     bar.done();
     stdHistory.optimizer.dispose();
     bar = new ProgressBar({ total: options.epochs * steps, label: 'DB-VAE      ', stream: io.stderr });
-    const dbHistory = await models.trainDBVAE(dbvae, data, { ...common(bar), alpha: options.alpha, klWeight: options.klWeight });
+    const dbHistory = await models.trainDBVAE(dbvae, data, { ...common(bar), alpha: options.alpha, combine: options.combine, klWeight: options.klWeight });
     bar.done();
     dbHistory.optimizer.dispose();
     for (const w of dbHistory.warnings) log(`warning: ${w.message}`);
@@ -111,7 +113,7 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<DemoResu
     // Representation bias: density of each test face's latent code among the training faces'.
     const trainLatents = dbvae.latentMeans(data.faceBatches(batch));
     const density = latentLogDensity(trainLatents, testLatents, k, { alpha: options.alpha });
-    const weights = samplingWeights(trainLatents, { shape: [trainLatents.length / k, k], alpha: options.alpha });
+    const weights = samplingWeights(trainLatents, { shape: [trainLatents.length / k, k], alpha: options.alpha, combine: options.combine });
     const numChunks = Math.min(10, nTest);
     const series = (risk: string, score: ArrayLike<number>): AccuracyVsRiskSeries[] => [
       { risk, label: 'Standard CNN', chunks: accuracyVsRisk(score, Array.from(probStd, (p) => (p >= 0.5 ? 1 : 0)), { numChunks }) },
@@ -133,12 +135,12 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<DemoResu
         { title: 'Average face per representation percentile', caption: 'Test faces sorted by the density of their DB-VAE encoding, rarest on the left, averaged in ten chunks.', rows: [averageFacesPerPercentile(packed, density, numChunks)] },
         { title: 'Least and most represented test faces', caption: 'By the density of their DB-VAE encoding among the training faces.', rows: extremeImages(packed, density, Math.min(8, nTest)) },
       ],
-      settings: { 'training images': options.n, 'test faces per group': options.testPerGroup, epochs: options.epochs, 'batch size': options.batchSize, 'latent dim': options.latentDim, alpha: options.alpha, 'KL weight': options.klWeight, seed: options.seed, backend: backend.name },
+      settings: { 'training images': options.n, 'test faces per group': options.testPerGroup, epochs: options.epochs, 'batch size': options.batchSize, 'latent dim': options.latentDim, alpha: options.alpha, 'resampling rule': options.combine, 'KL weight': options.klWeight, seed: options.seed, backend: backend.name },
       notes: [
         'Accuracy is the share of test faces detected as faces (probability at least 0.5), per group; all test images are faces.',
         'Representation bias: mean log probability of a face\'s DB-VAE latent code under 10-bin histograms of the training faces\' codes (low = rare).',
         'Epistemic uncertainty: the DB-VAE\'s mean absolute reconstruction error; faces are sorted from the most certain (left) to the most uncertain (right).',
-        `Reproduce: dbvae demo --n ${options.n} --test-per-group ${options.testPerGroup} --epochs ${options.epochs} --latent-dim ${options.latentDim} --seed ${options.seed}`,
+        `Reproduce: dbvae demo --n ${options.n} --test-per-group ${options.testPerGroup} --epochs ${options.epochs} --latent-dim ${options.latentDim} --alpha ${options.alpha} --combine ${options.combine} --seed ${options.seed}`,
       ],
     };
     const report = await writeReport(options.out, reportData);
@@ -167,6 +169,7 @@ export const demoCommand: CommandDefinition<DemoOptions> = {
     { name: 'batch-size', kind: 'int', default: 32, min: 2, description: 'Images per step' },
     { name: 'latent-dim', kind: 'int', min: 1, description: `DB-VAE latent size (default ${DEMO_SMALL.latentDim}, ${DEMO_FULL.latentDim} with --full)` },
     { name: 'alpha', kind: 'number', default: 0.001, min: 0, exclusiveMin: true, description: 'DB-VAE histogram smoothing' },
+    { name: 'combine', kind: 'choice', choices: ['max', 'product'], default: 'max', description: "Resampling rule: the lab's max over dimensions or the paper's product" },
     { name: 'kl-weight', kind: 'number', default: 0.0005, min: 0, description: 'DB-VAE KL weight' },
     { name: 'seed', kind: 'int', default: 0, min: 0, description: 'Random seed' },
   ],
@@ -182,6 +185,7 @@ export const demoCommand: CommandDefinition<DemoOptions> = {
       batchSize: num(v, 'batch-size'),
       latentDim: (v['latent-dim'] as number | undefined) ?? size.latentDim,
       alpha: num(v, 'alpha'),
+      combine: str(v, 'combine') as 'max' | 'product',
       klWeight: num(v, 'kl-weight'),
       seed: num(v, 'seed'),
     };
