@@ -1,5 +1,5 @@
 import { InvalidArgumentError, tf } from '@dbvae/backend';
-import { layerSeeds, type StandardClassifierOptions } from './standard-classifier';
+import { buildConvClassifier, type StandardClassifierOptions } from './standard-classifier';
 import { assertPositiveInt } from './validate';
 
 /**
@@ -19,24 +19,20 @@ export function buildLab3Classifier(options: StandardClassifierOptions = {}): tf
   if (inputShape.length !== 3 || inputShape.some((d) => !Number.isInteger(d) || d <= 0) || inputShape[0] % 32 !== 0 || inputShape[1] % 32 !== 0) {
     throw new InvalidArgumentError(`buildLab3Classifier: inputShape must be [height, width, channels] with height and width multiples of 32, got [${inputShape}].`);
   }
-  const nextSeed = layerSeeds(seed);
-  const input = tf.input({ shape: inputShape, name: `${name}_input` });
-  let x: tf.SymbolicTensor = input;
-  const blocks: Array<[number, number]> = [
-    [nFilters, 5],
-    [2 * nFilters, 5],
-    [4 * nFilters, 3],
-    [6 * nFilters, 3],
-    [8 * nFilters, 3],
-  ];
-  blocks.forEach(([filters, kernelSize], i) => {
-    x = tf.layers
-      .conv2d({ filters, kernelSize, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: `${name}_conv${i + 1}` })
-      .apply(x) as tf.SymbolicTensor;
-    x = tf.layers.batchNormalization({ name: `${name}_bn${i + 1}` }).apply(x) as tf.SymbolicTensor;
+  return buildConvClassifier({
+    name,
+    inputShape,
+    blocks: [
+      [nFilters, 5],
+      [2 * nFilters, 5],
+      [4 * nFilters, 3],
+      [6 * nFilters, 3],
+      [8 * nFilters, 3],
+    ],
+    // Keras's BatchNormalization defaults (lab 3 is TensorFlow): momentum 0.99, epsilon 1e-3.
+    batchNorm: {},
+    denseUnits,
+    nOutputs,
+    seed,
   });
-  x = tf.layers.flatten({ name: `${name}_flatten` }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dense({ units: denseUnits, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: `${name}_dense1` }).apply(x) as tf.SymbolicTensor;
-  const logits = tf.layers.dense({ units: nOutputs, kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: `${name}_logits` }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: logits, name });
 }

@@ -38,21 +38,50 @@ export function buildStandardClassifier(options: StandardClassifierOptions = {})
   if (inputShape.length !== 3 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw new InvalidArgumentError(`buildStandardClassifier: inputShape must be [height, width, channels] of positive integers, got [${inputShape}].`);
   }
+  return buildConvClassifier({
+    name,
+    inputShape,
+    blocks: [
+      [nFilters, 5],
+      [2 * nFilters, 5],
+      [4 * nFilters, 3],
+      [6 * nFilters, 3],
+    ],
+    // PyTorch's BatchNorm2d defaults (the lab's): momentum 0.1 of the new batch, epsilon 1e-5.
+    batchNorm: { momentum: 0.9, epsilon: 1e-5 },
+    denseUnits,
+    nOutputs,
+    seed,
+  });
+}
+
+/** @internal The body shared by the lab classifiers (see {@link buildConvClassifier}). */
+export interface ConvClassifierSpec {
+  name: string;
+  inputShape: [number, number, number];
+  /** [filters, kernel size] of each stride-2 block. */
+  blocks: Array<[number, number]>;
+  /** Batch-norm settings (the framework defaults of the lab the variant comes from). */
+  batchNorm: { momentum?: number; epsilon?: number };
+  denseUnits: number;
+  nOutputs: number;
+  seed: number;
+}
+
+/**
+ * @internal Stride-2 `same` convolution blocks (convolution with ReLU, then batch norm), flatten,
+ * dense with ReLU, dense logits; each layer's initialiser seeded from `seed` in layer order.
+ */
+export function buildConvClassifier(spec: ConvClassifierSpec): tf.LayersModel {
+  const { name, inputShape, blocks, batchNorm, denseUnits, nOutputs, seed } = spec;
   const nextSeed = layerSeeds(seed);
   const input = tf.input({ shape: inputShape, name: `${name}_input` });
   let x: tf.SymbolicTensor = input;
-  const blocks: Array<[number, number]> = [
-    [nFilters, 5],
-    [2 * nFilters, 5],
-    [4 * nFilters, 3],
-    [6 * nFilters, 3],
-  ];
   blocks.forEach(([filters, kernelSize], i) => {
     x = tf.layers
       .conv2d({ filters, kernelSize, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: `${name}_conv${i + 1}` })
       .apply(x) as tf.SymbolicTensor;
-    // PyTorch's BatchNorm2d defaults (the lab's): momentum 0.1 of the new batch, epsilon 1e-5.
-    x = tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `${name}_bn${i + 1}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.batchNormalization({ ...batchNorm, name: `${name}_bn${i + 1}` }).apply(x) as tf.SymbolicTensor;
   });
   x = tf.layers.flatten({ name: `${name}_flatten` }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.dense({ units: denseUnits, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: `${name}_dense1` }).apply(x) as tf.SymbolicTensor;
