@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { callKernel, release, type KernelArgs } from './kernel-utils';
+import { callKernel, channelsLastConvInfo, release, type KernelArgs } from './kernel-utils';
 
 /**
  * `Conv2DBackpropFilter` for the wasm backend, built from its XNNPACK convolution.
@@ -14,21 +14,8 @@ import { callKernel, release, type KernelArgs } from './kernel-utils';
 export function conv2dBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const x = inputs.x as tf.TensorInfo;
   const dy = inputs.dy as tf.TensorInfo;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  const format = tf.backend_util.convertConv2DDataFormat(dataFormat);
-  if (format !== 'channelsLast') {
-    throw new Error(`wasm Conv2DBackpropFilter supports channelsLast (NHWC) only, got ${dataFormat}`);
-  }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    format,
-  );
+  const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const info = channelsLastConvInfo('Conv2DBackpropFilter', x.shape, a.filterShape, a);
   const { inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const top = info.padInfo.top;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { callKernel, readFloat32, release, type KernelArgs, type WasmBackendLike } from './kernel-utils';
+import { callKernel, channelsLastConvInfo, readFloat32, release, type KernelArgs, type WasmBackendLike } from './kernel-utils';
 
 /**
  * `Conv2DBackpropInput` (the input gradient of conv2d, and the forward pass of
@@ -16,12 +16,8 @@ import { callKernel, readFloat32, release, type KernelArgs, type WasmBackendLike
 export function conv2dBackpropInputWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const dy = inputs.dy as tf.TensorInfo;
   const filter = inputs.filter as tf.TensorInfo;
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
-  const format = tf.backend_util.convertConv2DDataFormat(dataFormat);
-  if (format !== 'channelsLast') {
-    throw new Error(`wasm Conv2DBackpropInput supports channelsLast (NHWC) only, got ${dataFormat}`);
-  }
-  const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, format);
+  const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  const info = channelsLastConvInfo('Conv2DBackpropInput', a.inputShape, filter.shape, a);
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: CI, outHeight: OH, outWidth: OW, outChannels: CO } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   const top = info.padInfo.top;

@@ -42,3 +42,37 @@ export function release(backend: tf.KernelBackend, ...infos: tf.TensorInfo[]): v
 export function readFloat32(backend: tf.KernelBackend, info: tf.TensorInfo): Float32Array {
   return (backend as WasmBackendLike).typedArrayFromHeap(info) as Float32Array;
 }
+
+/** The attributes both conv2d gradient kernels receive. */
+type ConvGradientAttrs = {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+};
+
+/**
+ * The geometry of the forward conv2d whose gradient a kernel computes, from the forward input
+ * and filter shapes. Wasm kernels work in channels-last only, so other layouts are refused.
+ */
+export function channelsLastConvInfo(
+  kernelName: string,
+  xShape: number[],
+  filterShape: number[],
+  attrs: ConvGradientAttrs,
+): tf.backend_util.Conv2DInfo {
+  const format = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat);
+  if (format !== 'channelsLast') {
+    throw new Error(`wasm ${kernelName} supports channelsLast (NHWC) only, got ${attrs.dataFormat}`);
+  }
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    format,
+  );
+}
