@@ -117,11 +117,11 @@ describe('wasm gap kernels agree with the cpu backend', () => {
   }
 
   it('replaces the slow wasm kernels, and can restore them', async () => {
-    expect(replacedWasmKernels().sort()).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'Slice', 'Tile']);
+    expect(replacedWasmKernels().sort()).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'FusedBatchNorm', 'Slice', 'Tile']);
     registerWasmKernels({ faster: false });
     expect(replacedWasmKernels()).toEqual([]);
     registerWasmKernels({ faster: true });
-    expect(replacedWasmKernels().sort()).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'Slice', 'Tile']);
+    expect(replacedWasmKernels().sort()).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'FusedBatchNorm', 'Slice', 'Tile']);
   });
 
   for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
@@ -164,7 +164,57 @@ describe('wasm gap kernels agree with the cpu backend', () => {
           tf.slice(x, [1, 1, 1, 1], [2, 2, 2, 1]),
           tf.slice(x, 1, 2),
           tf.slice(x, [2, 1], [-1, 1]),
+          tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, -1]),
         ];
+      }),
+    );
+  });
+
+  it('slice: the whole tensor shares its data, and each handle outlives the other', async () => {
+    const v = fixtureValues(3 * 4, 44);
+    const x = tf.tensor2d(v, [3, 4]);
+    const whole = tf.slice(x, [0, 0], [3, 4]);
+    x.dispose();
+    expectAllClose(await whole.data(), v, 0);
+    const y = tf.tensor2d(v, [3, 4]);
+    tf.slice(y, 0, 3).dispose();
+    expectAllClose(await y.data(), v, 0);
+    tf.dispose([whole, y]);
+  });
+
+  it('batch norm: per-channel, scalar and broadcast statistics, any rank, optional offset and scale', async () => {
+    const xv = fixtureValues(2 * 3 * 4 * 5, 71);
+    const stat = (seed: number, shift: number) => Array.from(fixtureValues(5, seed), (a) => a + shift);
+    expectBothClose(
+      await onBoth(() => {
+        const x = tf.tensor4d(xv, [2, 3, 4, 5]);
+        const [mean, variance, offset, scale] = [stat(73, 0), stat(79, 2), stat(83, 0), stat(89, 1)].map((a) => tf.tensor1d(a));
+        return [
+          tf.batchNorm(x, mean!, variance!, offset, scale, 1e-3),
+          tf.batchNorm(x, mean!, variance!, undefined, undefined, 1e-5),
+          tf.batchNorm(x, tf.scalar(0.3), tf.scalar(2), tf.scalar(-1), tf.scalar(0.5)),
+          tf.batchNorm(x, mean!.reshape([1, 1, 1, 5]), variance!.reshape([1, 1, 1, 5]), offset!.reshape([1, 1, 1, 5]), scale!.reshape([1, 1, 1, 5])),
+          tf.batchNorm(tf.tensor2d(xv, [24, 5]), mean!, variance!, offset, scale),
+          // Means thousands of standard deviations away take tfjs's own kernel.
+          tf.batchNorm(x, tf.add(mean!, 5e3), tf.mul(variance!, 1e-4), offset, scale),
+          // Statistics of another shape than one per channel take tfjs's kernel too.
+          tf.batchNorm(tf.tensor2d(xv.slice(0, 20), [4, 5]), tf.tensor2d(xv.slice(20, 40), [4, 5]), tf.tensor2d(Array.from(xv.slice(40, 60), (a) => a * a + 1), [4, 5])),
+        ];
+      }),
+    );
+  });
+
+  it('batch norm in a training step: values and gradients', async () => {
+    const xv = fixtureValues(4 * 3 * 3 * 6, 97);
+    expectBothClose(
+      await onBoth(() => {
+        const x = tf.tensor4d(xv, [4, 3, 3, 6]);
+        const gamma = tf.tensor1d(Array.from(fixtureValues(6, 101), (a) => a + 1));
+        const loss = (xx: tf.Tensor, g: tf.Tensor) => {
+          const { mean, variance } = tf.moments(xx, [0, 1, 2]);
+          return tf.sum(tf.sin(tf.batchNorm(xx, mean, variance, tf.fill([6], 0.25), g as tf.Tensor1D, 1e-3)));
+        };
+        return tf.grads(loss)([x, gamma]);
       }),
     );
   });

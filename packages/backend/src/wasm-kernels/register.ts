@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input';
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from './depthwise-backprop';
-import { batchMatMulWithExplicitTransposes, sliceWithContiguousFastPath, tileWithRepeatFastPath } from './faster-kernels';
+import { batchMatMulWithExplicitTransposes, batchNormAsDepthwiseConv, sliceWithContiguousFastPath, tileWithRepeatFastPath } from './faster-kernels';
 import { isNaNWasm, unsortedSegmentSumWasm } from './segment-and-nan';
 
 /** Kernels the wasm backend lacks, which dbvae adds, by tfjs kernel name. */
@@ -23,6 +23,7 @@ export const WASM_FASTER_KERNELS: Readonly<Record<string, (original: tf.KernelFu
   BatchMatMul: batchMatMulWithExplicitTransposes,
   Tile: tileWithRepeatFastPath,
   Slice: sliceWithContiguousFastPath,
+  FusedBatchNorm: batchNormAsDepthwiseConv,
 };
 
 /** What {@link registerWasmKernels} changed. */
@@ -39,7 +40,7 @@ const replacedOriginals = new Map<string, tf.KernelConfig>();
  * Registers the kernels the wasm backend lacks (the filter gradient of conv2d, both depthwise
  * gradients, the gather gradient and `isNaN`), so that CNNs train on wasm, and, unless
  * `faster` is false, replaces the wasm kernels that training runs slowly (the input gradient of
- * conv2d, transposed matmuls, broadcast tiles, contiguous slices). Idempotent.
+ * conv2d, transposed matmuls, broadcast tiles, contiguous slices, batch norm). Idempotent.
  */
 export function registerWasmKernels(options: { faster?: boolean } = {}): WasmKernelRegistration {
   const added: string[] = [];
