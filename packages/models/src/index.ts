@@ -26,6 +26,7 @@ export {
   trainClassifier,
   type CommonTrainOptions,
   type TrainDBVAEOptions,
+  type TrainClassifierOptions,
   type TrainingHistory,
   type StepRecord,
   type EpochRecord,
@@ -45,4 +46,5 @@ export {
   type GanStepOptions,
   type GanStepLosses,
 } from './dcgan';
+export { createDataParallelTrainer, type DataParallelOptions, type DataParallelTrainer } from './data-parallel';
 export { ModelError, CheckpointError } from './errors';

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, tf } from '@dbvae/backend';
+import { classifierLoss } from './replica-protocol';
 
 /** Options of {@link buildStandardClassifier}. */
 export interface StandardClassifierOptions {
@@ -94,10 +95,7 @@ export function buildConvClassifier(spec: ConvClassifierSpec): tf.LayersModel {
  * Returns the loss as a number; allocates nothing that outlives the call.
  */
 export function classifierTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, x: tf.Tensor, y: tf.Tensor): number {
-  const loss = optimizer.minimize(() => {
-    const logits = model.apply(x, { training: true }) as tf.Tensor;
-    return tf.losses.sigmoidCrossEntropy(y, logits) as tf.Scalar;
-  }, true);
+  const loss = optimizer.minimize(() => classifierLoss(model, x, y), true);
   const value = loss!.dataSync()[0] as number;
   loss!.dispose();
   return value;

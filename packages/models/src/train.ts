@@ -2,6 +2,7 @@ import { createRandom, InvalidArgumentError, tf, type Random } from '@dbvae/back
 import { samplingWeights } from '@dbvae/resampling';
 import { detectPosteriorCollapse, type CollapseOptions, type CollapseReport } from './collapse';
 import type { DBVAE } from './dbvae';
+import { createDataParallelTrainer, type DataParallelTrainer } from './data-parallel';
 import { ModelError } from './errors';
 import { dbvaeTrainStep, type StepLosses } from './dbvae-train-step';
 import type { ReconstructionOptions } from './losses';
@@ -127,7 +128,7 @@ interface LoopHooks {
   warmupEpochs: number;
   patience: number;
   epochStart(epoch: number, rng: Random): { pPos?: Float64Array; range?: [number, number] };
-  step(x: tf.Tensor4D, y: tf.Tensor2D, rng: Random, optimizer: tf.Optimizer): StepLosses;
+  step(x: tf.Tensor4D, y: tf.Tensor2D, rng: Random, optimizer: tf.Optimizer): StepLosses | Promise<StepLosses>;
   epochEnd(epoch: number, rng: Random): CollapseReport | undefined;
   stopOnCollapse: boolean;
 }
@@ -171,7 +172,7 @@ async function runLoop(data: TrainingData, options: CommonTrainOptions, hooks: L
       const { x, y } = data.getBatch(batchSize, pPos ? { pPos, rng } : { rng });
       let losses: StepLosses;
       try {
-        losses = hooks.step(x, y, rng, optimizer);
+        losses = await hooks.step(x, y, rng, optimizer);
       } finally {
         tf.dispose([x, y]);
       }
@@ -314,6 +315,17 @@ function classifierStep(model: tf.LayersModel, optimizer: tf.Optimizer, x: tf.Te
   return value;
 }
 
+/** Options of {@link trainClassifier}. */
+export interface TrainClassifierOptions extends CommonTrainOptions {
+  /**
+   * Worker threads that share each batch with the main thread (data parallelism, Node only; see
+   * {@link createDataParallelTrainer}): on the single-threaded wasm backend, 1 on a 2-core
+   * machine trains about 1.5x as fast. Batch norm then normalises each share by its own
+   * statistics, so the run is not the single-thread run. Default 0 (main thread only).
+   */
+  workers?: number;
+}
+
 /**
  * Trains a plain classifier (e.g. the lab's standard CNN) through the same loop as
  * {@link trainDBVAE}, with uniform batches of half faces and half non-faces and the BCE loss:
@@ -321,23 +333,31 @@ function classifierStep(model: tf.LayersModel, optimizer: tf.Optimizer, x: tf.Te
  *
  * @throws InvalidArgumentError on bad options or a model whose output is not [n, 1]; ModelError when the loss becomes NaN or infinite.
  */
-export async function trainClassifier(model: tf.LayersModel, data: TrainingData, options: CommonTrainOptions = {}): Promise<TrainingHistory> {
+export async function trainClassifier(model: tf.LayersModel, data: TrainingData, options: TrainClassifierOptions = {}): Promise<TrainingHistory> {
   const outShape = (model.outputs[0] as tf.SymbolicTensor).shape;
   if (outShape.length !== 2 || outShape[1] !== 1) throw new InvalidArgumentError(`trainClassifier: the model must output [n, 1] logits, got [${outShape}].`);
+  const { workers = 0 } = options;
+  if (!Number.isInteger(workers) || workers < 0) throw new InvalidArgumentError(`trainClassifier: workers must be a non-negative integer, got ${workers}.`);
+  let parallel: Promise<DataParallelTrainer> | undefined;
   const hooks: LoopHooks = {
     stopOnCollapse: false,
     warmupEpochs: 0,
     patience: 1,
     epochStart: () => ({}),
-    step: (x, y, _rng, optimizer) => {
+    step: async (x, y, _rng, optimizer) => {
       const labels = y.dataSync();
       let faces = 0;
       for (const v of labels) if (v === 1) faces++;
-      const loss = classifierStep(model, optimizer, x, y);
+      if (workers > 0) parallel ??= createDataParallelTrainer(model, optimizer, { workers });
+      const loss = parallel ? await (await parallel).step(x, y) : classifierStep(model, optimizer, x, y);
       if (!Number.isFinite(loss)) throw new ModelError(`trainClassifier: the loss is ${loss}; lower the learning rate or check the inputs.`);
       return { total: loss, classification: loss, kl: 0, reconstruction: 0, faces };
     },
     epochEnd: () => undefined,
   };
-  return runLoop(data, options, hooks, 'trainClassifier');
+  try {
+    return await runLoop(data, options, hooks, 'trainClassifier');
+  } finally {
+    if (parallel) await parallel.then((trainer) => trainer.close(), () => undefined);
+  }
 }

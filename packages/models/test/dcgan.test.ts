@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, ShapeError, tf } from '@dbvae/backend';
+import { initBackend, InvalidArgumentError, ShapeError, tf } from '@dbvae/backend';
 import { expectNoTensorLeaks, fixtureValues } from '@dbvae/test-utils';
 import { attributeClassifierTrainStep, buildAttributeClassifier, buildDcganDiscriminator, buildDcganGenerator, ganTrainStep } from '@dbvae/models';
 
@@ -45,6 +45,37 @@ describe('DCGAN and attribute classifier', () => {
     expect(g.trainableWeights.some((w, i) => w.read().dataSync().some((v, j) => v !== gBefore[i]![j]))).toBe(true);
     await expectNoTensorLeaks(() => ganTrainStep(g, d, gOpt, dOpt, real, { seed: 2 }), 2);
     expect(() => ganTrainStep(g, d, gOpt, dOpt, tf.zeros([2, 32, 32, 3]) as tf.Tensor4D)).toThrow(ShapeError);
+    real.dispose();
+    [gOpt, dOpt].forEach((o) => o.dispose());
+    g.dispose();
+    d.dispose();
+  });
+
+  it('ganTrainStep with realLabel r reports (BCE(D(x), r) + BCE(D(G(z)), 0)) / 2 and rejects r outside (0, 1]', () => {
+    const g = buildDcganGenerator({ hiddenDim: 2, zDim: 8, seed: 3 });
+    const d = buildDcganDiscriminator({ hiddenDim: 2, seed: 4 });
+    const gOpt = tf.train.adam(2e-4, 0.5);
+    const dOpt = tf.train.adam(2e-4, 0.5);
+    const real = tf.tensor4d(fixtureValues(4 * 64 * 64 * 3, 7), [4, 64, 64, 3]);
+    // Independent truth: the same forward passes (batch statistics, the step's noise seed), the
+    // loss written out in plain numbers as softplus(l) - y * l.
+    const r = 0.9;
+    const [realLogits, fakeLogits] = tf.tidy(() => {
+      const z = tf.randomNormal([4, 8], 0, 1, 'float32', 5);
+      const fake = g.apply(z, { training: true }) as tf.Tensor;
+      return [
+        Array.from((d.apply(real, { training: true }) as tf.Tensor).dataSync()),
+        Array.from((d.apply(fake, { training: true }) as tf.Tensor).dataSync()),
+      ];
+    });
+    const softplus = (l: number): number => Math.max(l, 0) + Math.log1p(Math.exp(-Math.abs(l)));
+    const mean = (v: number[]): number => v.reduce((s, x) => s + x, 0) / v.length;
+    const expected = (mean(realLogits.map((l) => softplus(l) - r * l)) + mean(fakeLogits.map(softplus))) / 2;
+    const plain = (mean(realLogits.map((l) => softplus(l) - l)) + mean(fakeLogits.map(softplus))) / 2;
+    expect(Math.abs(expected - plain)).toBeGreaterThan(1e-4); // the smoothing is visible in the loss
+    const losses = ganTrainStep(g, d, gOpt, dOpt, real, { seed: 5, realLabel: r });
+    expect(losses.discriminator).toBeCloseTo(expected, 4);
+    for (const bad of [0, -0.1, 1.5, Number.NaN]) expect(() => ganTrainStep(g, d, gOpt, dOpt, real, { realLabel: bad })).toThrow(InvalidArgumentError);
     real.dispose();
     [gOpt, dOpt].forEach((o) => o.dispose());
     g.dispose();

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, InvalidArgumentError, tf } from '@dbvae/backend';
 import { samplingWeights } from '@dbvae/resampling';
 import { buildStandardClassifier, DBVAE, dbvaeTrainStep, ModelError, trainClassifier, trainDBVAE, type StepRecord } from '@dbvae/models';
+import { expectAllClose } from '@dbvae/test-utils';
 import { ToyData } from './toy-data';
 
 beforeAll(async () => {
@@ -136,5 +137,26 @@ describe('trainClassifier', () => {
     expect(data.pPosSeen.every((p) => p === undefined)).toBe(true);
     history.optimizer.dispose();
     model.dispose();
+  });
+
+  it('with worker threads, follows the single-thread run exactly when the model has no batch statistics', async () => {
+    const build = (): tf.LayersModel => {
+      const input = tf.input({ shape: [16, 16, 3] });
+      let h = tf.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }).apply(input) as tf.SymbolicTensor;
+      h = tf.layers.flatten().apply(h) as tf.SymbolicTensor;
+      return tf.model({ inputs: input, outputs: tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }).apply(h) as tf.SymbolicTensor });
+    };
+    const data = new ToyData(24, 24);
+    const runs: Array<{ losses: number[]; weights: Float32Array[] }> = [];
+    for (const workers of [0, 1]) {
+      const model = build();
+      const history = await trainClassifier(model, data, { ...quick, epochs: 2, stepsPerEpoch: 3, batchSize: 10, learningRate: 1e-2, workers });
+      runs.push({ losses: history.steps.map((s) => s.total), weights: model.getWeights().map((w) => w.dataSync() as Float32Array) });
+      history.optimizer.dispose();
+      model.dispose();
+    }
+    expectAllClose(runs[1]!.losses, runs[0]!.losses, 1e-4);
+    runs[1]!.weights.forEach((w, i) => expectAllClose(w, runs[0]!.weights[i]!, 1e-4));
+    await expect(trainClassifier(build(), data, { ...quick, workers: -1 })).rejects.toThrow(/workers/);
   });
 });
