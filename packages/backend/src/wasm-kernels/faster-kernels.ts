@@ -150,17 +150,73 @@ export function batchNormAsDepthwiseConv(original: tf.KernelFunc): tf.KernelFunc
       if (!(Math.abs(folded) <= 1e3)) return fallback();
       shift[c] = (shift[c] as number) - folded;
     }
-    const wasm = backend as WasmBackendLike;
-    const filter = wasm.makeOutput([1, 1, channels, 1], 'float32');
-    const bias = wasm.makeOutput([channels], 'float32');
-    readFloat32(backend, filter).set(factor);
-    readFloat32(backend, bias).set(shift);
-    // Any rank: the same data seen as one image of [rows, channels] pixels (no copy).
-    const image = { dataId: x.dataId, shape: [1, 1, size / channels, channels], dtype: x.dtype };
-    const out = callKernel('FusedDepthwiseConv2D', backend, { x: image, filter, bias }, {
-      strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], activation: 'linear',
-    });
-    release(backend, filter, bias);
-    return { dataId: out.dataId, shape: [...x.shape], dtype: out.dtype };
+    return channelAffine(backend, x, factor, shift);
   }) as unknown as tf.KernelFunc;
+}
+
+/**
+ * `x * a_c + b_c` along the last axis of a float32 tensor of any rank, as one 1x1 depthwise
+ * convolution with bias on XNNPACK (SIMD); the data is seen as one image of [rows, channels]
+ * pixels, without a copy.
+ */
+function channelAffine(backend: tf.KernelBackend, x: tf.TensorInfo, a: ArrayLike<number>, b: ArrayLike<number>): tf.TensorInfo {
+  const channels = a.length;
+  const size = x.shape.reduce((p, d) => p * d, 1);
+  const wasm = backend as WasmBackendLike;
+  const filter = wasm.makeOutput([1, 1, channels, 1], 'float32');
+  const bias = wasm.makeOutput([channels], 'float32');
+  readFloat32(backend, filter).set(a);
+  readFloat32(backend, bias).set(b);
+  const image = { dataId: x.dataId, shape: [1, 1, size / channels, channels], dtype: x.dtype };
+  const out = callKernel('FusedDepthwiseConv2D', backend, { x: image, filter, bias }, {
+    strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], activation: 'linear',
+  });
+  release(backend, filter, bias);
+  return { dataId: out.dataId, shape: [...x.shape], dtype: out.dtype };
+}
+
+/** Below this many elements the kernel-call overhead outweighs the SIMD gain. */
+const MIN_CHANNEL_BROADCAST_SIZE = 4096;
+
+/**
+ * Wraps wasm's `Multiply`, `Add` or `Sub` with a fast path for a tensor combined with one value
+ * per channel (last axis), as batch norm's forward pass and gradients do on every activation:
+ * the same `x * a_c + b_c` depthwise convolution as {@link batchNormAsDepthwiseConv}, exact for
+ * these ops (`x * 1`, `x * s + 0` and `x * -1` round nowhere). tfjs's broadcasting loop took
+ * 0.45 ms (multiply) and 0.68 ms (add) against 0.15 ms on the lab CNN's first layer at batch 32.
+ */
+export function binaryWithChannelBroadcast(op: 'Multiply' | 'Add' | 'Sub'): (original: tf.KernelFunc) => tf.KernelFunc {
+  return (original) =>
+    (({ inputs, backend, attrs }: KernelArgs) => {
+      const a = inputs.a as tf.TensorInfo;
+      const b = inputs.b as tf.TensorInfo;
+      const size = (t: tf.TensorInfo): number => t.shape.reduce((p, d) => p * d, 1);
+      const perChannelOf = (big: tf.TensorInfo, small: tf.TensorInfo): boolean => {
+        const channels = big.shape[big.shape.length - 1];
+        return (
+          small.shape.length > 0 &&
+          small.shape.length <= big.shape.length &&
+          small.shape[small.shape.length - 1] === channels &&
+          small.shape.slice(0, -1).every((d) => d === 1) &&
+          size(small) > 1
+        );
+      };
+      const eligible = a.dtype === 'float32' && b.dtype === 'float32';
+      const bigFirst = eligible && size(a) >= MIN_CHANNEL_BROADCAST_SIZE && perChannelOf(a, b);
+      const bigSecond = eligible && !bigFirst && size(b) >= MIN_CHANNEL_BROADCAST_SIZE && perChannelOf(b, a);
+      if (!bigFirst && !bigSecond) return original({ inputs, backend, attrs: attrs as tf.NamedAttrMap });
+      const [big, small] = bigFirst ? [a, b] : [b, a];
+      const values = readFloat32(backend, small);
+      const channels = values.length;
+      const scale = new Float32Array(channels);
+      const shift = new Float32Array(channels);
+      for (let c = 0; c < channels; c++) {
+        const v = values[c] as number;
+        if (op === 'Multiply') scale[c] = v;
+        else if (op === 'Add') [scale[c], shift[c]] = [1, v];
+        else if (bigFirst) [scale[c], shift[c]] = [1, -v];
+        else [scale[c], shift[c]] = [-1, v];
+      }
+      return channelAffine(backend, big, scale, shift);
+    }) as unknown as tf.KernelFunc;
 }
