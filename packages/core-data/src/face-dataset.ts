@@ -2,7 +2,7 @@ import { createRandom, InvalidArgumentError, ShapeError, tf, type Random } from 
 import { DatasetError } from './errors';
 import { readLabH5, type ReadLabH5Options } from './hdf5';
 import { uint8ToFloatBatch, type ChannelOrder, type DataFormat } from './image-tensor';
-import { normalizeProbabilities, sampleUniformWithoutReplacement, sampleWithoutReplacement } from './sampling';
+import { sampleUniformWithoutReplacement, sampleWeighted } from './sampling';
 
 /** Options shared by the {@link FaceDataset} constructors. */
 export interface FaceDatasetOptions {
@@ -227,7 +227,19 @@ export class FaceDataset {
       if (p === undefined && k > pool.length) {
         throw new InvalidArgumentError(`getBatch: asked for ${k} ${what} without replacement but only ${pool.length} exist; use a smaller batch.`);
       }
-      const local = p === undefined ? sampleUniformWithoutReplacement(pool.length, k, rng) : sampleWithoutReplacement(normalizeProbabilities(p, pool.length, what === 'faces' ? 'pPos' : 'pNeg'), k, rng);
+      let local: Int32Array;
+      if (p === undefined) local = sampleUniformWithoutReplacement(pool.length, k, rng);
+      else {
+        // the sampler is scale-free and validates the entries: no normalised copy per batch
+        const name = what === 'faces' ? 'pPos' : 'pNeg';
+        if (p === null || typeof p !== 'object' || typeof p.length !== 'number') {
+          throw new InvalidArgumentError(`getBatch: ${name} must be an array or typed array of numbers.`);
+        }
+        if (p.length !== pool.length) {
+          throw new InvalidArgumentError(`getBatch: ${name} has length ${p.length} but must have length ${pool.length} (one entry per item).`);
+        }
+        local = sampleWeighted(p, k, rng, 'sorted', 'getBatch', name);
+      }
       const rows = new Int32Array(k);
       for (let i = 0; i < k; i++) rows[i] = pool[local[i] as number] as number;
       return rows;
