@@ -2,7 +2,9 @@ import { createRandom, InvalidArgumentError, ShapeError, tf, type Random } from 
 import { DatasetError } from './errors';
 import { readLabH5, type ReadLabH5Options } from './hdf5';
 import { uint8ToFloatBatch, type ChannelOrder, type DataFormat } from './image-tensor';
-import { sampleUniformWithoutReplacement, sampleWeighted } from './sampling';
+import { sampleUniformWithoutReplacement } from './uniform-sampling';
+import { requireArrayLike, requireLength } from './weight-validation';
+import { sampleWeighted } from './weighted-sampling';
 
 /** Options shared by the {@link FaceDataset} constructors. */
 export interface FaceDatasetOptions {
@@ -232,12 +234,8 @@ export class FaceDataset {
       else {
         // the sampler is scale-free and validates the entries: no normalised copy per batch
         const name = what === 'faces' ? 'pPos' : 'pNeg';
-        if (p === null || typeof p !== 'object' || typeof p.length !== 'number') {
-          throw new InvalidArgumentError(`getBatch: ${name} must be an array or typed array of numbers.`);
-        }
-        if (p.length !== pool.length) {
-          throw new InvalidArgumentError(`getBatch: ${name} has length ${p.length} but must have length ${pool.length} (one entry per item).`);
-        }
+        requireArrayLike(p, `getBatch: ${name}`);
+        requireLength(p, pool.length, `getBatch: ${name}`);
         local = sampleWeighted(p, k, rng, 'sorted', 'getBatch', name);
       }
       const rows = new Int32Array(k);

@@ -7,12 +7,9 @@
  * @packageDocumentation
  */
 export { DatasetError, Hdf5LayoutError, ParseError, type Hdf5LayoutProblem } from './errors';
-export {
-  sampleWithoutReplacement,
-  sampleUniformWithoutReplacement,
-  normalizeProbabilities,
-  type SampleWithoutReplacementOptions,
-} from './sampling';
+export { sampleWithoutReplacement, type SampleWithoutReplacementOptions } from './weighted-sampling';
+export { sampleUniformWithoutReplacement } from './uniform-sampling';
+export { normalizeProbabilities } from './weight-validation';
 export { uint8ToFloatBatch, swapRedBlueInPlace, type ChannelOrder, type DataFormat, type Uint8ToFloatOptions } from './image-tensor';
 export { readLabH5, writeLabH5, type LabH5Data, type ReadLabH5Options, type WriteLabH5Data } from './hdf5';
 export {

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { createRandom, InvalidArgumentError } from '@dbvae/backend';
 import { normalizeProbabilities, sampleUniformWithoutReplacement, sampleWithoutReplacement } from '@dbvae/core-data';
-import { exponentialDrawsForTests, setStartMarginForTests } from '../src/sampling';
+import { exponentialDrawsForTests } from '../src/exponential-draws';
+import { setStartMarginForTests } from '../src/weighted-sampling';
 
 /** Exact inclusion probabilities of successive sampling of k items, by enumerating ordered draws. */
 function exactInclusion(w: number[], k: number): number[] {
