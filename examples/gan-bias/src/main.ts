@@ -1,9 +1,11 @@
 /**
  * GAN bias detection by latent walks (the GAN course's bias notebook) on SynthFaces.
  *
- * 1. A generator: by default the decoder of a small VAE trained briefly on SynthFaces faces
- *    (any model from latents to images will do); `--generator dcgan` trains a DCGAN instead.
- * 2. A multi-attribute classifier trained on real SynthFaces faces and their known attributes.
+ * 1. A generator: by default a DCGAN (`@dbvae/models`) trained on SynthFaces faces, saved under
+ *    out/models/ and reused by later runs and by the latent-debias example; `--generator vae`
+ *    uses the decoder of a small VAE instead (any model from latents to images will do).
+ * 2. A multi-attribute classifier trained on real SynthFaces faces and their known attributes
+ *    (also saved under out/models/).
  * 3. `latentWalk` moves latents up and down the gradient of one attribute's logit; `biasReport`
  *    ranks the other attributes whose logits move with it (covariance, Pearson correlation).
  *
@@ -13,75 +15,96 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { createRandom, initBackend, tf } from '@dbvae/backend';
-import { biasReport, latentWalk, type LatentModel } from '@dbvae/gan-debias';
-import { attributeClassifierTrainStep, buildAttributeClassifier, buildDcganDiscriminator, buildDcganGenerator, ganTrainStep } from '@dbvae/models';
+import { initBackend, tf } from '@dbvae/backend';
+import { biasReport, imageGrid, latentWalk, type LatentModel } from '@dbvae/gan-debias';
+import { attributeClassifierTrainStep, buildAttributeClassifier } from '@dbvae/models';
 import { ATTRIBUTES, makeFaces, pearson, trainFaceVae, trainOn, vaeGenerator } from '@dbvae/example-shared';
+import { loadOrTrain, trainDcgan, type DcganRecipe } from './dcgan';
 
 // pnpm passes a literal '--' through to the script: drop it.
 const argv = process.argv.slice(2);
 const { values } = parseArgs({
   args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
-    generator: { type: 'string', default: 'vae' },
+    generator: { type: 'string', default: 'dcgan' },
     target: { type: 'string', default: 'female' },
     n: { type: 'string', default: '2048' },
-    'latent-dim': { type: 'string', default: '16' },
+    'latent-dim': { type: 'string' },
     'kl-weight': { type: 'string', default: '5e-4' },
     'vae-steps': { type: 'string', default: '600' },
-    'gan-steps': { type: 'string', default: '3000' },
+    'gan-steps': { type: 'string', default: '1500' },
+    'gan-hidden': { type: 'string', default: '16' },
+    'gan-batch': { type: 'string', default: '32' },
+    'gan-lr': { type: 'string', default: '5e-4' },
+    'real-label': { type: 'string', default: '0.9' },
     'cls-steps': { type: 'string', default: '400' },
     samples: { type: 'string', default: '64' },
-    steps: { type: 'string', default: '12' },
-    'step-size': { type: 'string', default: '0.5' },
+    steps: { type: 'string' },
+    'step-size': { type: 'string' },
     'top-k': { type: 'string', default: '4' },
     out: { type: 'string', default: 'out/gan-bias' },
+    models: { type: 'string', default: 'out/models' },
+    retrain: { type: 'boolean', default: false },
     seed: { type: 'string', default: '0' },
     help: { type: 'boolean', default: false },
   },
 });
 const names = ATTRIBUTES.map((a) => a.name);
+/** Default walk step for the DCGAN (its logit gradients are larger than the VAE decoder's). */
+const STEP_DCGAN = 0.1;
 if (values.help) {
   console.log(`Usage: pnpm --filter @dbvae/example-gan-bias start [-- options]
-  --generator vae|dcgan  generator: a VAE decoder (default, minutes) or a DCGAN (needs far more steps)
+  --generator dcgan|vae  generator: a DCGAN (default) or a VAE decoder             default dcgan
   --target <name>        attribute to walk along, one of ${names.join(', ')}    default female
   --n <int>              real training faces                                   default 2048
-  --latent-dim <int>     VAE latent size (DCGAN: noise size)                   default 16
+  --latent-dim <int>     DCGAN noise size / VAE latent size                    default 64 / 16
+  --gan-steps <int>      DCGAN training steps                                  default 1500
+  --gan-hidden <int>     DCGAN base width (generator and discriminator)        default 16
+  --gan-batch <int>      DCGAN batch size                                      default 32
+  --gan-lr <x>           Adam learning rate of both DCGAN networks (beta1 0.5) default 5e-4
+  --real-label <x>       discriminator target on real faces (label smoothing)  default 0.9
   --kl-weight <x>        weight of the VAE's KL term (L1 reconstruction)      default 5e-4 (the lab's)
   --vae-steps <int>      VAE training steps (batch 32)                         default 600
-  --gan-steps <int>      DCGAN training steps (batch 32), with --generator dcgan  default 3000
   --cls-steps <int>      attribute classifier training steps (batch 32)       default 400
   --samples <int>        latents walked                                        default 64
-  --steps <int>          walk steps in each direction                          default 12
-  --step-size <x>        step size (each latent follows its own logit's gradient) default 0.5
+  --steps <int>          walk steps in each direction                          default DCGAN 10, VAE 12
+  --step-size <x>        step size (each latent follows its own logit's gradient) default DCGAN ${STEP_DCGAN}, VAE 0.5
   --top-k <int>          attributes reported                                   default 4
   --out <dir>            output folder (PNG + JSON), relative to the example  default out/gan-bias
+  --models <dir>         where the DCGAN and the attribute classifier are saved and reused  default out/models
+  --retrain              train them again even if a saved one has the same recipe
   --seed <int>           seed of data, weights, batches and walk latents       default 0`);
   process.exit(0);
 }
-const int = (key: keyof typeof values): number => {
-  const v = Number(values[key]);
+const generatorKind = values.generator;
+if (generatorKind !== 'vae' && generatorKind !== 'dcgan') throw new Error(`--generator must be dcgan or vae, got ${generatorKind}.`);
+const dcgan = generatorKind === 'dcgan';
+const int = (key: keyof typeof values, fallback?: number): number => {
+  const v = values[key] === undefined && fallback !== undefined ? fallback : Number(values[key]);
   if (!Number.isInteger(v) || v <= 0) throw new Error(`--${key} must be a positive integer, got ${String(values[key])}.`);
   return v;
 };
 const n = int('n');
-const latentDim = int('latent-dim');
+const latentDim = int('latent-dim', dcgan ? 64 : 16);
 const vaeSteps = int('vae-steps');
-const ganSteps = int('gan-steps');
 const clsSteps = int('cls-steps');
 const samples = int('samples');
-const steps = int('steps');
+const steps = int('steps', dcgan ? 10 : 12);
 const topK = int('top-k');
 const seed = Number(values.seed);
 const klWeight = Number(values['kl-weight']);
 if (!(klWeight >= 0)) throw new Error(`--kl-weight must be >= 0, got ${values['kl-weight']}.`);
-const stepSize = Number(values['step-size']);
-const generatorKind = values.generator;
-if (generatorKind !== 'vae' && generatorKind !== 'dcgan') throw new Error(`--generator must be vae or dcgan, got ${generatorKind}.`);
+const stepSize = values['step-size'] === undefined ? (dcgan ? STEP_DCGAN : 0.5) : Number(values['step-size']);
+const ganLr = Number(values['gan-lr']);
+const realLabel = Number(values['real-label']);
+if (!(ganLr > 0)) throw new Error(`--gan-lr must be positive, got ${values['gan-lr']}.`);
+if (!(realLabel > 0 && realLabel <= 1)) throw new Error(`--real-label must be in (0, 1], got ${values['real-label']}.`);
 if (!names.includes(values.target)) throw new Error(`--target must be one of ${names.join(', ')}, got ${values.target}.`);
 if (!(stepSize > 0)) throw new Error(`--step-size must be positive, got ${values['step-size']}.`);
 if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}.`);
 const outDir = resolve(values.out);
+const modelsDir = resolve(values.models);
+const recipe: DcganRecipe = { zDim: latentDim, hiddenDim: int('gan-hidden'), steps: int('gan-steps'), batchSize: int('gan-batch'), learningRate: ganLr, realLabel, n, seed };
 
 const t0 = performance.now();
 const log = (msg: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(3)}s] ${msg}`);
@@ -106,32 +129,50 @@ if (generatorKind === 'vae') {
   // Walks start at the latent means of held-out real faces: where the decoder was trained.
   walkStart = tf.tidy(() => vae.encode(test.x32.slice([0, 0, 0, 0], [samples, -1, -1, -1])).mean);
 } else {
-  const gen = buildDcganGenerator({ zDim: latentDim, hiddenDim: 16, seed });
-  const disc = buildDcganDiscriminator({ hiddenDim: 16, seed: seed + 1 });
-  const gOpt = tf.train.adam(2e-4, 0.5);
-  const dOpt = tf.train.adam(2e-4, 0.5);
-  const rng = createRandom(seed + 7);
-  for (let s = 0; s < ganSteps; s++) {
-    const xb = tf.gather(train.x64, Array.from({ length: 32 }, () => rng.int(n)));
-    const l = ganTrainStep(gen, disc, gOpt, dOpt, xb, { seed: seed * 100_003 + 2 * s });
-    xb.dispose();
-    if ((s + 1) % Math.max(1, Math.floor(ganSteps / 10)) === 0) log(`GAN step ${s + 1}/${ganSteps}: D ${l.discriminator.toFixed(3)}, G ${l.generator.toFixed(3)}`);
-  }
-  gOpt.dispose();
-  dOpt.dispose();
-  disc.dispose();
+  const gen = await loadOrTrain(resolve(modelsDir, 'dcgan'), recipe, () => trainDcgan(train.x64, recipe, log), { retrain: values.retrain, what: 'DCGAN generator', log });
   disposers.push(() => gen.dispose());
   generator = gen;
+  // Walks start from prior noise: a GAN has no encoder, and its whole prior maps to faces.
   walkStart = tf.randomNormal([samples, latentDim], 0, 1, 'float32', seed + 3) as tf.Tensor2D;
 }
 
 // ---- 2. the multi-attribute classifier ----------------------------------------------------------
-const classifier = buildAttributeClassifier({ hiddenDim: 8, nOutputs: names.length, seed: seed + 11 });
+const classifier = await loadOrTrain(
+  resolve(modelsDir, 'attribute-classifier'),
+  { attributes: names, hiddenDim: 8, steps: clsSteps, batchSize: 32, learningRate: 1e-3, n, seed },
+  () => {
+    const model = buildAttributeClassifier({ hiddenDim: 8, nOutputs: names.length, seed: seed + 11 });
+    trainOn(model, attributeClassifierTrainStep, train.x64, train.attributes, clsSteps, 32, seed + 12);
+    return model;
+  },
+  { retrain: values.retrain, what: 'attribute classifier', log },
+);
 disposers.push(() => classifier.dispose());
-trainOn(classifier, attributeClassifierTrainStep, train.x64, train.attributes, clsSteps, 32, seed + 12);
 const testLogits = tf.tidy(() => classifier.predict(test.x64) as tf.Tensor).arraySync() as number[][];
 const accuracy = names.map((_, j) => testLogits.filter((l, i) => (l[j]! > 0 ? 1 : 0) === test.attributes[i]![j]).length / testLogits.length);
 log(`attribute classifier, accuracy on ${testLogits.length} held-out real faces: ${names.map((nm, j) => `${nm} ${(100 * accuracy[j]!).toFixed(0)}%`).join(', ')}`);
+
+// Does the generator make varied faces? The classifier's positive rate on 512 samples G(z)
+// beside the true rate in the training faces, and a grid of 64 samples.
+mkdirSync(outDir, { recursive: true });
+const sampleFile = resolve(outDir, `samples-${generatorKind}.png`);
+// (A VAE trained this briefly does not fill its prior, so its samples look worse than its walks.)
+const generated = tf.tidy(() => {
+  const z = tf.randomNormal([512, latentDim], 0, 1, 'float32', seed + 4) as tf.Tensor2D;
+  return (typeof generator === 'function' ? generator(z) : generator.predict(z)) as tf.Tensor4D;
+});
+const first64 = generated.slice([0, 0, 0, 0], [64, -1, -1, -1]);
+const sampleGrid = imageGrid(first64, 8, 8, { valueRange: [-1, 1] });
+first64.dispose();
+const generatedRates = tf.tidy(() => tf.mean(tf.cast(tf.greater(classifier.predict(generated) as tf.Tensor, 0), 'float32'), 0).arraySync() as number[]);
+generated.dispose();
+await sharp(Buffer.from(sampleGrid.data), { raw: { width: sampleGrid.width, height: sampleGrid.height, channels: 3 } })
+  .resize(sampleGrid.width * 2, sampleGrid.height * 2, { kernel: 'nearest' })
+  .png()
+  .toFile(sampleFile);
+const trueRates = names.map((_, j) => column(train.attributes, j).reduce((a, v) => a + v, 0) / n);
+log(`positive rate on 512 generated faces (in the real training faces): ${names.map((nm, j) => `${nm} ${(100 * generatedRates[j]!).toFixed(0)}% (${(100 * trueRates[j]!).toFixed(0)}%)`).join(', ')}`);
+log(`64 generated faces: ${sampleFile}`);
 
 // ---- 3. latent walk and bias report -------------------------------------------------------------
 const every = Math.max(1, Math.floor(steps / 3));
@@ -163,7 +204,6 @@ for (const a of report.top) {
 }
 
 // ---- outputs -------------------------------------------------------------------------------------
-mkdirSync(outDir, { recursive: true });
 const pngFile = resolve(outDir, `walk-${values.target}.png`);
 if (walk.trajectory) {
   const g = walk.trajectory;
@@ -178,8 +218,9 @@ writeFileSync(
   jsonFile,
   JSON.stringify(
     {
-      options: { generator: generatorKind, target: values.target, n, latentDim, vaeSteps, ganSteps, clsSteps, samples, steps, stepSize, seed },
+      options: { generator: generatorKind, target: values.target, n, latentDim, ...(dcgan ? { dcgan: recipe } : { vaeSteps, klWeight }), clsSteps, samples, steps, stepSize, seed },
       classifierAccuracy: Object.fromEntries(names.map((nm, j) => [nm, accuracy[j]])),
+      generatedPositiveRate: Object.fromEntries(names.map((nm, j) => [nm, generatedRates[j]])),
       meanTargetChange: { down: targetChange(-steps), up: targetChange(steps) },
       top: report.top.map((a) => ({ name: a.name, covariance: a.covariance, correlation: a.correlation, slope: a.regression.slope, dataCorrelation: dataCorrelation[a.index], binned: a.binned })),
       covarianceWithTarget: Object.fromEntries(names.map((nm, j) => [nm, report.covariance.data[targetIndex * names.length + j]])),

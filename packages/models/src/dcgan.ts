@@ -58,19 +58,22 @@ export interface DcganCriticOptions {
   /** Model name. */
   name?: string;
   /**
-   * Whether the first block has batch norm. Default true (the notebook's classifier body).
-   * The DCGAN paper (Radford et al., 2016) leaves it out of the discriminator's input layer:
-   * with real and fake images normalised in separate batches, a first-layer batch norm removes
-   * each batch's mean colour and contrast, so the discriminator cannot tell the generator that
-   * its colours are wrong. Set false for a discriminator trained with {@link ganTrainStep}.
+   * Where the convolution blocks have batch norm: `'all'` (default, the notebook's classifier
+   * body), `'skip-first'` (the DCGAN paper's discriminator, Radford et al. 2016: none on the
+   * input block) or `'none'`. With real and fake images normalised in separate batches, as
+   * {@link ganTrainStep} does, batch norm removes each batch's mean colour and contrast, so a
+   * discriminator with it cannot tell the generator that its colours are off.
    */
-  firstBlockBatchNorm?: boolean;
+  batchNorm?: 'all' | 'skip-first' | 'none';
 }
 
 function buildCritic(where: string, options: DcganCriticOptions, defaults: { nOutputs: number; name: string }): tf.LayersModel {
-  const { hiddenDim = 64, inputShape = [64, 64, 3], nOutputs = defaults.nOutputs, seed = 0, name = defaults.name, firstBlockBatchNorm = true } = options;
+  const { hiddenDim = 64, inputShape = [64, 64, 3], nOutputs = defaults.nOutputs, seed = 0, name = defaults.name, batchNorm = 'all' } = options;
   assertPositiveInt(where, 'hiddenDim', hiddenDim);
   assertPositiveInt(where, 'nOutputs', nOutputs);
+  if (batchNorm !== 'all' && batchNorm !== 'skip-first' && batchNorm !== 'none') {
+    throw new InvalidArgumentError(`${where}: batchNorm must be 'all', 'skip-first' or 'none', got ${String(batchNorm)}.`);
+  }
   if (inputShape.length !== 3 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw new InvalidArgumentError(`${where}: inputShape must be [height, width, channels] of positive integers, got [${inputShape}].`);
   }
@@ -92,7 +95,7 @@ function buildCritic(where: string, options: DcganCriticOptions, defaults: { nOu
     x = tf.layers
       .conv2d({ filters, kernelSize: 4, strides, padding: 'valid', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: `${name}_conv${i + 1}` })
       .apply(x) as tf.SymbolicTensor;
-    if (i > 0 || firstBlockBatchNorm) x = tf.layers.batchNormalization({ name: `${name}_bn${i + 1}` }).apply(x) as tf.SymbolicTensor;
+    if (batchNorm === 'all' || (batchNorm === 'skip-first' && i > 0)) x = tf.layers.batchNormalization({ name: `${name}_bn${i + 1}` }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.leakyReLU({ alpha: 0.2, name: `${name}_lrelu${i + 1}` }).apply(x) as tf.SymbolicTensor;
   });
   x = tf.layers.conv2d({ filters: nOutputs, kernelSize: 4, strides: 2, padding: 'valid', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: `${name}_conv4` }).apply(x) as tf.SymbolicTensor;
@@ -104,10 +107,10 @@ function buildCritic(where: string, options: DcganCriticOptions, defaults: { nOu
  * The DCGAN discriminator: the notebook's classifier body (kernel-4 `valid` convolutions with
  * strides 2, 2, 3 and h, 2h, 4h channels, batch norm, LeakyReLU 0.2) and a last kernel-4
  * stride-2 convolution to one logit per image (64x64 input). Images are expected in [-1, 1].
- * Pass `firstBlockBatchNorm: false` for the DCGAN paper's discriminator (no batch norm on the
- * input block), which learns colours much faster with {@link ganTrainStep}.
+ * Pass `batchNorm: 'skip-first'` for the DCGAN paper's discriminator (no batch norm on the
+ * input block) or `'none'`; see {@link DcganCriticOptions.batchNorm}.
  *
- * @throws InvalidArgumentError on bad sizes.
+ * @throws InvalidArgumentError on bad sizes or an unknown `batchNorm`.
  */
 export function buildDcganDiscriminator(options: DcganCriticOptions = {}): tf.LayersModel {
   return buildCritic('buildDcganDiscriminator', options, { nOutputs: 1, name: 'dcgan_discriminator' });

@@ -31,6 +31,23 @@ describe('DCGAN and attribute classifier', () => {
     c.dispose();
   });
 
+  it("discriminator batchNorm 'skip-first' / 'none' drops the input block's / every batch norm, and rejects unknown values", () => {
+    const bnCount = (m: tf.LayersModel): number => m.layers.filter((l) => l.getClassName() === 'BatchNormalization').length;
+    const models = (['all', 'skip-first', 'none'] as const).map((batchNorm) => buildDcganDiscriminator({ hiddenDim: 2, batchNorm }));
+    expect(models.map(bnCount)).toEqual([3, 2, 0]);
+    expect(models[1]!.layers.some((l) => l.name === 'dcgan_discriminator_bn1')).toBe(false);
+    // Without batch norm a real batch's mean colour reaches the logit: shifting all images by a
+    // constant changes it, while with batch norm on the input block (training mode) it cannot.
+    const x = tf.tensor4d(fixtureValues(4 * 64 * 64 * 3, 9), [4, 64, 64, 3]);
+    const shift = (m: tf.LayersModel): number =>
+      tf.tidy(() => tf.max(tf.abs(tf.sub(m.apply(tf.add(x, 0.5), { training: true }) as tf.Tensor, m.apply(x, { training: true }) as tf.Tensor))).dataSync()[0]!);
+    expect(shift(models[0]!)).toBeLessThan(1e-3);
+    expect(shift(models[2]!)).toBeGreaterThan(1e-3);
+    expect(() => buildDcganDiscriminator({ hiddenDim: 2, batchNorm: 'some' as 'all' })).toThrow(InvalidArgumentError);
+    x.dispose();
+    models.forEach((m) => m.dispose());
+  });
+
   it('ganTrainStep moves each network with its own optimizer, leaks nothing, and checks shapes', async () => {
     const g = buildDcganGenerator({ hiddenDim: 2, zDim: 8, seed: 1 });
     const d = buildDcganDiscriminator({ hiddenDim: 2, seed: 1 });
