@@ -185,11 +185,11 @@ export async function createDataParallelTrainer(model: tf.LayersModel, optimizer
       begin += size;
       const id = nextId++;
       replies.push(new Promise((resolve, reject) => pending.set(id, { resolve, reject })));
-      thread.postMessage({ type: 'step', id, x: xw, y: yw }, buffersOf([xw, yw]));
+      thread.postMessage({ type: 'step', id, x: xw, y: yw, weight: size / n }, buffersOf([xw, yw]));
     });
     let own: ReturnType<typeof classifierGradients>;
     try {
-      own = tf.tidy(() => classifierGradients(model, tf.slice(x, 0, sizes[0]), tf.slice(y, 0, sizes[0])));
+      own = tf.tidy(() => classifierGradients(model, tf.slice(x, 0, sizes[0]), tf.slice(y, 0, sizes[0]), (sizes[0] as number) / n));
     } catch (error) {
       // Let the replicas finish this step so that the next one starts in sync.
       await Promise.allSettled(replies);
@@ -211,12 +211,13 @@ export async function createDataParallelTrainer(model: tf.LayersModel, optimizer
     const share = (r: number): number => (sizes[r] as number) / n;
     tf.tidy(() => {
       const averaged: tf.NamedTensorMap = {};
+      // Every share's gradient comes scaled by its share of the batch: the mean is their sum.
       variables.forEach((v, i) => {
-        let g = tf.mul(own.gradients[i] as tf.Tensor, share(0));
-        others.forEach((o, r) => {
+        let g = own.gradients[i] as tf.Tensor;
+        for (const o of others) {
           const w = o.gradients[i] as WireTensor;
-          g = tf.add(g, tf.mul(tf.tensor(w.values, w.shape, 'float32'), share(r + 1)));
-        });
+          g = tf.add(g, tf.tensor(w.values, w.shape, 'float32'));
+        }
         averaged[v.name] = g;
       });
       optimizer.applyGradients(averaged);

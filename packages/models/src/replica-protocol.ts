@@ -12,7 +12,7 @@ export interface WireTensor {
 /** @internal Main thread to replica. */
 export type ToReplica =
   | { type: 'init'; backend: string; modelJson: string; weights: WireTensor[] }
-  | { type: 'step'; id: number; x: WireTensor; y: WireTensor }
+  | { type: 'step'; id: number; x: WireTensor; y: WireTensor; weight: number }
   | { type: 'weights'; weights: WireTensor[] };
 
 /** @internal Replica to main thread. */
@@ -43,13 +43,19 @@ export function classifierLoss(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor
 
 /**
  * @internal Loss and gradients of {@link classifierLoss} for the model's trainable weights, in
- * their order. Batch-norm layers update their moving statistics as a side effect, as in any
- * training-mode call.
+ * their order, with the gradients scaled by `weight` (a replica's share of the batch: scaling
+ * the loss scales backpropagation's seed, so the shares' gradients then just add up to the
+ * batch's). The returned loss is unscaled. Batch-norm layers update their moving statistics as
+ * a side effect, as in any training-mode call.
  */
-export function classifierGradients(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): { loss: number; gradients: tf.Tensor[] } {
+export function classifierGradients(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, weight = 1): { loss: number; gradients: tf.Tensor[] } {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { value, grads } = tf.variableGrads(() => classifierLoss(model, x, y), variables);
-  const loss = value.dataSync()[0] as number;
+  let loss = NaN;
+  const { value, grads } = tf.variableGrads(() => {
+    const unscaled = classifierLoss(model, x, y);
+    loss = unscaled.dataSync()[0] as number;
+    return tf.mul(unscaled, weight) as tf.Scalar;
+  }, variables);
   value.dispose();
   return { loss, gradients: variables.map((v) => grads[v.name] as tf.Tensor) };
 }

@@ -38,7 +38,7 @@ async function handle(message: ToReplica): Promise<void> {
   }
   const x = tf.tensor(message.x.values, message.x.shape, 'float32');
   const y = tf.tensor(message.y.values, message.y.shape, 'float32');
-  const { loss, gradients } = classifierGradients(model, x, y);
+  const { loss, gradients } = classifierGradients(model, x, y, message.weight);
   const wireGradients = gradients.map(toWire);
   const state = model.nonTrainableWeights.map((w) => toWire(w.read()));
   tf.dispose([x, y, ...gradients]);
