@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FaceDataset, writeLabH5 } from '@dbvae/core-data';
-import { machineInfo, printTable, saveResult } from './lib';
+import { printTable, runMain, saveSuiteResult } from './lib';
 
 const argValue = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -93,14 +93,10 @@ async function main(): Promise<void> {
       ['mode', 'images', 'raw MB', 'baseline RSS MB', 'peak RSS MB', 'peak - baseline MB', 'ratio to raw', '<= 1.25', 's'],
       rows.map((r) => [r.mode as string, r.images as number, r.rawMB as number, r.baselineMB as number, r.peakMB as number, r.extraMB as number, r.ratio as number, String(r.withinBound), r.seconds as number]),
     );
-    const file = saveResult('core-data-memory', { suite: 'core-data-memory', date: new Date().toISOString(), machine: machineInfo(), rows });
-    console.log(`saved ${file}`);
+    saveSuiteResult('core-data-memory', { rows });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);

@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRandom } from '@dbvae/backend';
 import { sampleWithoutReplacement } from '@dbvae/core-data';
-import { findPython, machineInfo, printTable, saveResult } from './lib';
+import { findPython, printTable, saveSuiteResult } from './lib';
 
 const N = 100_000;
 const KS = [32, 1_000, 10_000, 50_000];
@@ -91,5 +91,4 @@ printTable(
   ['n', 'k', 'ours ms', 'numpy Generator.choice ms', 'ratio (numpy/ours)', 'np.random.choice ms', 'ratio (numpy/ours)'],
   rows.map((r) => [r.n, r.k, r.oursMs, r.numpyGeneratorMs ?? '-', r.speedupVsGenerator ?? '-', r.numpyLegacyMs ?? '-', r.speedupVsLegacy ?? '-']),
 );
-const file = saveResult('core-data-sampling', { suite: 'core-data-sampling', date: new Date().toISOString(), machine: machineInfo(), numpy: numpy?.numpy ?? null, rows });
-console.log(`saved ${file}`);
+saveSuiteResult('core-data-sampling', { numpy: numpy?.numpy ?? null, rows });

@@ -68,6 +68,24 @@ export function saveResult(suite: string, result: unknown): string {
   return file;
 }
 
+/**
+ * Saves a suite's result with the fields every result carries (suite, date, machine) and says
+ * where it went.
+ */
+export function saveSuiteResult(suite: string, fields: Record<string, unknown>): string {
+  const file = saveResult(suite, { suite, date: new Date().toISOString(), machine: machineInfo(), ...fields });
+  console.log(`saved ${file}`);
+  return file;
+}
+
+/** Runs a suite's async entry point; a failure prints and exits 1. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
+
 /** Prints rows as an aligned text table. */
 export function printTable(headers: string[], rows: Array<Array<string | number>>): void {
   const cells = [headers, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)))];

@@ -29,7 +29,7 @@ import { Worker } from 'node:worker_threads';
 import { createRandom, initBackend, tf } from '@dbvae/backend';
 import { FaceDataset, generateSynthFaces, writeLabH5 } from '@dbvae/core-data';
 import { DBVAE, buildStandardClassifier, classifierTrainStep, trainDBVAE } from '@dbvae/models';
-import { machineInfo, printTable, saveResult } from './lib';
+import { printTable, runMain, saveSuiteResult } from './lib';
 
 const argValue = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -205,14 +205,10 @@ async function main(): Promise<void> {
       ['mode', 'images', 'uint8 MB', 'baseline MB', 'after load MB', 'peak RSS MB', 'peak / uint8', '(peak - base) / uint8', '<= 1.5', 'steps', 'train s'],
       rows.map((r) => [r.mode, r.images, r.rawMB, r.baselineMB, r.afterLoadMB, r.peakMB, r.peakRatio, r.extraRatio, String(r.within15), r.steps, r.trainSeconds]),
     );
-    const file = saveResult('training-memory', { suite: 'training-memory', date: new Date().toISOString(), machine: machineInfo(), n, steps, rows });
-    console.log(`saved ${file}`);
+    saveSuiteResult('training-memory', { n, steps, rows });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);
