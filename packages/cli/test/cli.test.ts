@@ -25,7 +25,7 @@ describe('dbvae help', () => {
   it('prints each command\'s flags', async () => {
     const flags: Record<string, string[]> = {
       synth: ['--out <dir>', '--n <n>', '--seed <n>'],
-      train: ['--data <train.h5>', '--model <standard|dbvae>', '--out <dir>', '--epochs', '--batch-size', '--latent-dim', '--alpha', '--kl-weight', '--seed'],
+      train: ['--data <train.h5>', '--model <standard|dbvae>', '--out <dir>', '--epochs', '--batch-size', '--latent-dim', '--alpha', '--kl-weight', '--seed', '--workers'],
       evaluate: ['--model <dir>', '--faces <dir>', '--json <file>'],
       risk: ['--model <dir>', '--data <h5|folder>', '--wrapper <histogram-vae|mve|dropout|ensemble>'],
       demo: ['--out <dir>', '--full'],
@@ -53,6 +53,7 @@ describe('dbvae errors', () => {
     ['malformed number', ['synth', '--out', 'x', '--n', '12abc'], 2, /--n expects a number, got '12abc'/],
     ['fraction for an int', ['train', '--data', 'd', '--model', 'dbvae', '--out', 'm', '--epochs', '1.5'], 2, /whole number/],
     ['out of range', ['train', '--data', 'd', '--model', 'dbvae', '--out', 'm', '--alpha', '0'], 2, /--alpha must be greater than 0/],
+    ['workers for the DB-VAE', ['train', '--data', 'd', '--model', 'dbvae', '--out', 'm', '--workers', '1'], 2, /--workers applies to --model standard only/],
     ['bad choice', ['risk', '--model', 'm', '--data', 'd', '--wrapper', 'magic'], 2, /one of histogram-vae, mve, dropout, ensemble/],
     ['bad output extension', ['risk', '--model', 'm', '--data', 'd', '--wrapper', 'mve', '--out', 'r.txt'], 2, /\.csv or \.json/],
     ['missing input file', ['train', '--data', 'no-such.h5', '--model', 'standard', '--out', 'm'], 1, /no-such\.h5: no such file/],

@@ -1,4 +1,4 @@
-import { InputError } from '../errors';
+import { InputError, UsageError } from '../errors';
 import { num, requireInput, resolvePath, str, type CliIO, type CommandDefinition } from '../command';
 import { writeFileAtomic, writeDirAtomic } from '../fs-atomic';
 import { saveStoredModel } from '../model-store';
@@ -25,6 +25,8 @@ export interface TrainOptions {
   klWeight: number;
   learningRate: number;
   seed: number;
+  /** Worker threads sharing each batch with the main thread (standard model only). Default 0. */
+  workers?: number;
 }
 
 /** Contents of `metrics.json` written by `dbvae train`. */
@@ -78,7 +80,7 @@ export async function runTrain(options: TrainOptions, io: CliIO): Promise<Traini
     saveable = { kind: 'dbvae', dbvae };
   } else {
     const classifier = models.buildStandardClassifier({ seed: options.seed });
-    history = await models.trainClassifier(classifier, data, common);
+    history = await models.trainClassifier(classifier, data, { ...common, workers: options.workers ?? 0 });
     saveable = { kind: 'standard', classifier };
   }
   bar.done();
@@ -107,6 +109,11 @@ export async function runTrain(options: TrainOptions, io: CliIO): Promise<Traini
   return metrics;
 }
 
+function workersFor(model: ModelKind, workers: number): number {
+  if (model === 'dbvae' && workers > 0) throw new UsageError('--workers applies to --model standard only (the DB-VAE trains on the main thread).', 'train');
+  return workers;
+}
+
 /** `dbvae train`. */
 export const trainCommand: CommandDefinition<TrainOptions> = {
   name: 'train',
@@ -124,8 +131,9 @@ export const trainCommand: CommandDefinition<TrainOptions> = {
     { name: 'kl-weight', kind: 'number', default: 0.0005, min: 0, description: 'DB-VAE weight of the KL term' },
     { name: 'learning-rate', kind: 'number', default: 0.0005, min: 0, exclusiveMin: true, description: 'Adam learning rate' },
     { name: 'seed', kind: 'int', default: 0, min: 0, description: 'Random seed (weights, batches)' },
+    { name: 'workers', kind: 'int', default: 0, min: 0, description: 'Worker threads that share each batch (data parallelism; standard model only): 1 on a 2-core machine' },
   ],
-  examples: ['dbvae train --data data/synth/train.h5 --model standard --out models/standard', 'dbvae train --data data/synth/train.h5 --model dbvae --out models/dbvae --epochs 6 --alpha 0.01'],
+  examples: ['dbvae train --data data/synth/train.h5 --model standard --out models/standard', 'dbvae train --data data/synth/train.h5 --model standard --out models/standard --workers 1', 'dbvae train --data data/synth/train.h5 --model dbvae --out models/dbvae --epochs 6 --alpha 0.01'],
   toOptions: (v, io) => ({
     data: resolvePath(io, str(v, 'data')),
     model: str(v, 'model') as ModelKind,
@@ -137,6 +145,7 @@ export const trainCommand: CommandDefinition<TrainOptions> = {
     klWeight: num(v, 'kl-weight'),
     learningRate: num(v, 'learning-rate'),
     seed: num(v, 'seed'),
+    workers: workersFor(str(v, 'model') as ModelKind, num(v, 'workers')),
   }),
   run: async (options, io) => {
     await runTrain(options, io);
