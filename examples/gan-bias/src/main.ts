@@ -148,7 +148,9 @@ const classifier = await loadOrTrain(
   { retrain: values.retrain, what: 'attribute classifier', log },
 );
 disposers.push(() => classifier.dispose());
-const testLogits = tf.tidy(() => classifier.predict(test.x64) as tf.Tensor).arraySync() as number[][];
+const testLogitsTensor = classifier.predict(test.x64) as tf.Tensor;
+const testLogits = testLogitsTensor.arraySync() as number[][];
+testLogitsTensor.dispose();
 const accuracy = names.map((_, j) => testLogits.filter((l, i) => (l[j]! > 0 ? 1 : 0) === test.attributes[i]![j]).length / testLogits.length);
 log(`attribute classifier, accuracy on ${testLogits.length} held-out real faces: ${names.map((nm, j) => `${nm} ${(100 * accuracy[j]!).toFixed(0)}%`).join(', ')}`);
 
