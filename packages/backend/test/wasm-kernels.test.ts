@@ -117,11 +117,11 @@ describe('wasm gap kernels agree with the cpu backend', () => {
   }
 
   it('replaces the slow wasm kernels, and can restore them', async () => {
-    expect(replacedWasmKernels().sort()).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'FusedBatchNorm', 'Slice', 'Tile']);
+    expect(replacedWasmKernels().sort()).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'FusedBatchNorm', 'Identity', 'Slice', 'Tile']);
     registerWasmKernels({ faster: false });
     expect(replacedWasmKernels()).toEqual([]);
     registerWasmKernels({ faster: true });
-    expect(replacedWasmKernels().sort()).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'FusedBatchNorm', 'Slice', 'Tile']);
+    expect(replacedWasmKernels().sort()).toEqual(['BatchMatMul', 'Conv2DBackpropInput', 'FusedBatchNorm', 'Identity', 'Slice', 'Tile']);
   });
 
   for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
@@ -168,6 +168,21 @@ describe('wasm gap kernels agree with the cpu backend', () => {
         ];
       }),
     );
+  });
+
+  it('identity shares numeric data (each handle outlives the other) and copies strings', async () => {
+    const v = fixtureValues(6, 45);
+    const x = tf.tensor2d(v, [2, 3]);
+    const same = tf.clone(x);
+    const ints = tf.clone(tf.tensor1d([3, -1, 7], 'int32'));
+    const strings = tf.clone(tf.tensor1d(['a', 'bc']));
+    x.dispose();
+    expectAllClose(await same.data(), v, 0);
+    expect(Array.from(await ints.data())).toEqual([3, -1, 7]);
+    expect(await strings.data()).toEqual(['a', 'bc']);
+    const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.clone(t), t)))(same);
+    expectAllClose(await grad.data(), v.map((a) => 2 * a), 1e-6);
+    tf.dispose([same, ints, strings, grad]);
   });
 
   it('slice: the whole tensor shares its data, and each handle outlives the other', async () => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input';
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from './depthwise-backprop';
-import { batchMatMulWithExplicitTransposes, batchNormAsDepthwiseConv, sliceWithContiguousFastPath, tileWithRepeatFastPath } from './faster-kernels';
+import { batchMatMulWithExplicitTransposes, batchNormAsDepthwiseConv, identitySharingData, sliceWithContiguousFastPath, tileWithRepeatFastPath } from './faster-kernels';
 import { isNaNWasm, unsortedSegmentSumWasm } from './segment-and-nan';
 
 /** Kernels the wasm backend lacks, which dbvae adds, by tfjs kernel name. */
@@ -24,6 +24,7 @@ export const WASM_FASTER_KERNELS: Readonly<Record<string, (original: tf.KernelFu
   Tile: tileWithRepeatFastPath,
   Slice: sliceWithContiguousFastPath,
   FusedBatchNorm: batchNormAsDepthwiseConv,
+  Identity: identitySharingData,
 };
 
 /** What {@link registerWasmKernels} changed. */
