@@ -320,7 +320,7 @@ export interface TrainClassifierOptions extends CommonTrainOptions {
   /**
    * Worker threads that share each batch with the main thread (data parallelism, Node only; see
    * {@link createDataParallelTrainer}): on the single-threaded wasm backend, 1 on a 2-core
-   * machine trains about 1.5x as fast. Batch norm then normalises each share by its own
+   * machine trains about 1.4x as fast. Batch norm then normalises each share by its own
    * statistics, so the run is not the single-thread run. Default 0 (main thread only).
    */
   workers?: number;
