@@ -19,7 +19,9 @@ import { initBackend, tf } from '@dbvae/backend';
 import { biasReport, imageGrid, latentWalk, type LatentModel } from '@dbvae/gan-debias';
 import { attributeClassifierTrainStep, buildAttributeClassifier } from '@dbvae/models';
 import { ATTRIBUTES, makeFaces, pearson, trainFaceVae, trainOn, vaeGenerator } from '@dbvae/example-shared';
+import { renderChartSvg, svgToPng } from '@dbvae/cli';
 import { loadOrTrain, trainDcgan, type DcganRecipe } from './dcgan';
+import { regressionChart } from './regression-chart';
 
 // pnpm passes a literal '--' through to the script: drop it.
 const argv = process.argv.slice(2);
@@ -215,6 +217,8 @@ if (walk.trajectory) {
     .png()
     .toFile(pngFile);
 }
+const regressionFile = resolve(outDir, `regression-${values.target}.png`);
+writeFileSync(regressionFile, await svgToPng(await renderChartSvg(regressionChart(values.target, report.top))));
 const jsonFile = resolve(outDir, `report-${values.target}.json`);
 writeFileSync(
   jsonFile,
@@ -234,6 +238,7 @@ writeFileSync(
   ),
 );
 console.log(`\nTrajectory grid (rows = walked latents, columns = step offsets ${walk.trajectoryOffsets?.join(', ')}): ${pngFile}`);
+console.log(`Regression plots (mean change per step offset, least-squares line): ${regressionFile}`);
 console.log(`Report: ${jsonFile}`);
 
 tf.dispose([train.x32, train.x64, test.x32, test.x64]);
