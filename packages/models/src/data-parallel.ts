@@ -27,7 +27,7 @@ export interface DataParallelTrainer {
   /** Replicas in worker threads (the main thread computes a share too). */
   readonly workers: number;
   /**
-   * One training step on `x` [n, ...] and `y` [n, k]: every replica computes the sigmoid
+   * One training step on `x` (shape `[n, ...]`) and `y` (shape `[n, k]`). Every replica computes the sigmoid
    * cross-entropy gradients of its share of the batch, the main thread averages them weighted
    * by share size, applies the optimizer to the model once and sends the new weights to the
    * replicas. Resolves to the batch's mean loss. `x` and `y` stay the caller's to dispose.
