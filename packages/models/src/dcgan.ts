@@ -1,6 +1,6 @@
 import { InvalidArgumentError, tf } from '@dbvae/backend';
 import { layerSeeds } from './standard-classifier';
-import { assertPositiveInt, assertShape } from './validate';
+import { assertImageShape, assertPositiveInt, assertShape } from './validate';
 
 /** Options of {@link buildDcganGenerator}. */
 export interface DcganGeneratorOptions {
@@ -74,9 +74,7 @@ function buildCritic(where: string, options: DcganCriticOptions, defaults: { nOu
   if (batchNorm !== 'all' && batchNorm !== 'skip-first' && batchNorm !== 'none') {
     throw new InvalidArgumentError(`${where}: batchNorm must be 'all', 'skip-first' or 'none', got ${String(batchNorm)}.`);
   }
-  if (inputShape.length !== 3 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new InvalidArgumentError(`${where}: inputShape must be [height, width, channels] of positive integers, got [${inputShape}].`);
-  }
+  assertImageShape(where, inputShape);
   // Spatial sizes through kernel 4 with strides 2, 2, 3, 2 ('valid'): 64 -> 31 -> 14 -> 4 -> 1.
   let side = Math.min(inputShape[0], inputShape[1]);
   for (const s of [2, 2, 3, 2]) {

@@ -1,5 +1,6 @@
-import { InvalidArgumentError, tf } from '@dbvae/backend';
+import { tf } from '@dbvae/backend';
 import { classifierLoss } from './replica-protocol';
+import { assertImageShape, assertPositiveInt } from './validate';
 
 /** Options of {@link buildStandardClassifier}. */
 export interface StandardClassifierOptions {
@@ -33,12 +34,8 @@ export function layerSeeds(seed: number): () => number {
  */
 export function buildStandardClassifier(options: StandardClassifierOptions = {}): tf.LayersModel {
   const { nOutputs = 1, nFilters = 12, inputShape = [64, 64, 3], denseUnits = 512, seed = 0, name = 'standard_classifier' } = options;
-  for (const [key, value] of Object.entries({ nOutputs, nFilters, denseUnits })) {
-    if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError(`buildStandardClassifier: ${key} must be a positive integer, got ${value}.`);
-  }
-  if (inputShape.length !== 3 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new InvalidArgumentError(`buildStandardClassifier: inputShape must be [height, width, channels] of positive integers, got [${inputShape}].`);
-  }
+  for (const [key, value] of Object.entries({ nOutputs, nFilters, denseUnits })) assertPositiveInt('buildStandardClassifier', key, value);
+  assertImageShape('buildStandardClassifier', inputShape);
   return buildConvClassifier({
     name,
     inputShape,

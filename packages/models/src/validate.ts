@@ -5,6 +5,13 @@ export function assertPositiveInt(where: string, key: string, value: number): vo
   if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError(`${where}: ${key} must be a positive integer, got ${value}.`);
 }
 
+/** Throws unless `shape` is [height, width, channels] of positive integers. */
+export function assertImageShape(where: string, shape: readonly number[]): void {
+  if (shape.length !== 3 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new InvalidArgumentError(`${where}: inputShape must be [height, width, channels] of positive integers, got [${shape}].`);
+  }
+}
+
 /** Throws unless `value` is a finite number >= `min`. */
 export function assertFiniteAtLeast(where: string, key: string, value: number, min: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
