@@ -1,8 +1,9 @@
-import { describeBackend, initBackend, InvalidArgumentError, ShapeError, tf } from '@dbvae/backend';
+import { describeBackend, initBackend, ShapeError, tf } from '@dbvae/backend';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ModelError } from './errors';
-import { buffersOf, classifierGradients, toWire, type FromReplica, type ToReplica, type WireTensor } from './replica-protocol';
+import { buffersOf, classifierGradients, replicatedWeights, toWire, type FromReplica, type ToReplica, type WireTensor } from './replica-protocol';
+import { assertPositiveInt } from './validate';
 
 /** The part of `node:worker_threads`' `Worker` used here (imported lazily: Node only). */
 interface ReplicaThread {
@@ -93,14 +94,15 @@ function shareSizes(n: number, parts: number): number[] {
 export async function createDataParallelTrainer(model: tf.LayersModel, optimizer: tf.Optimizer, options: DataParallelOptions = {}): Promise<DataParallelTrainer> {
   const [{ Worker }, os] = await Promise.all([import('node:worker_threads'), import('node:os')]);
   const workers = options.workers ?? Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
-  if (!Number.isInteger(workers) || workers < 1) throw new InvalidArgumentError(`createDataParallelTrainer: workers must be a positive integer, got ${workers}.`);
+  assertPositiveInt('createDataParallelTrainer', 'workers', workers);
   await initBackend();
   const backend = describeBackend()?.name ?? 'wasm';
   const { url, fromSource } = replicaWorkerUrl();
-  const trainable = model.trainableWeights;
   const state = model.nonTrainableWeights;
-  const variables = trainable.map((w) => w.read() as tf.Variable);
-  const modelJson = model.toJSON(null, false) as unknown as object;
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const modelJson = JSON.stringify(model.toJSON(null, false));
+  // A fresh copy for each replica: the buffers are transferred, not shared.
+  const weightsOnWire = (): WireTensor[] => replicatedWeights(model).map((w) => toWire(w.read()));
 
   let failure: Error | undefined;
   const pending = new Map<number, { resolve: (m: FromReplica & { type: 'gradients' }) => void; reject: (e: Error) => void }>();
@@ -114,25 +116,21 @@ export async function createDataParallelTrainer(model: tf.LayersModel, optimizer
 
   const threads: ReplicaThread[] = [];
   const ready: Array<Promise<void>> = [];
-  const weightsOnWire = (): WireTensor[] => model.weights.map((w) => toWire(w.read()));
   for (let r = 0; r < workers; r++) {
     const thread = (fromSource ? sourceWorker(Worker, url) : new Worker(url)) as unknown as ReplicaThread;
     threads.push(thread);
     ready.push(
       new Promise<void>((resolve, reject) => {
         thread.on('message', (message) => {
-          if (message.type === 'ready') resolve();
-          else if (message.type === 'gradients') {
-            pending.get(message.id)?.resolve(message);
-            pending.delete(message.id);
-          }
+          if (message.type === 'ready') return resolve();
+          const waiting = message.id === undefined ? undefined : pending.get(message.id);
+          if (message.id !== undefined) pending.delete(message.id);
+          if (message.type === 'gradients') waiting?.resolve(message);
           else {
             const error = new ModelError(`data-parallel replica ${r + 1} failed: ${message.message}`);
             // A failed step leaves the replicas in sync (nothing was applied): only that step fails.
-            if (message.id !== undefined && pending.has(message.id)) {
-              pending.get(message.id)?.reject(error);
-              pending.delete(message.id);
-            } else {
+            if (waiting) waiting.reject(error);
+            else {
               reject(error);
               fail(error);
             }
@@ -149,7 +147,7 @@ export async function createDataParallelTrainer(model: tf.LayersModel, optimizer
       }),
     );
     const weights = weightsOnWire();
-    thread.postMessage({ type: 'init', backend, modelJson: JSON.stringify(modelJson), weights }, buffersOf(weights));
+    thread.postMessage({ type: 'init', backend, modelJson, weights }, buffersOf(weights));
   }
   try {
     await Promise.all(ready);
@@ -232,7 +230,7 @@ export async function createDataParallelTrainer(model: tf.LayersModel, optimizer
     });
     tf.dispose(own.gradients);
     for (const thread of threads) {
-      const weights = [...trainable, ...state].map((w) => toWire(w.read()));
+      const weights = weightsOnWire();
       thread.postMessage({ type: 'weights', weights }, buffersOf(weights));
     }
     return loss;

@@ -33,6 +33,14 @@ export function buffersOf(tensors: WireTensor[]): ArrayBuffer[] {
 }
 
 /**
+ * @internal Every weight of a model in the one order both sides of the wire use: trainable
+ * weights, then the rest (batch-norm moving statistics).
+ */
+export function replicatedWeights(model: tf.LayersModel): tf.LayerVariable[] {
+  return [...model.trainableWeights, ...model.nonTrainableWeights];
+}
+
+/**
  * @internal The classifier loss both the main thread and replicas minimise: sigmoid
  * cross-entropy on logits, as {@link classifierTrainStep}.
  */

@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { initBackend, tf, type BackendName } from '@dbvae/backend';
-import { buffersOf, classifierGradients, toWire, type FromReplica, type ToReplica, type WireTensor } from './replica-protocol';
+import { buffersOf, classifierGradients, replicatedWeights, toWire, type FromReplica, type ToReplica, type WireTensor } from './replica-protocol';
 
 if (parentPort === null) throw new Error('replica-worker must run in a worker thread');
 const port = parentPort;
@@ -27,13 +27,13 @@ async function handle(message: ToReplica): Promise<void> {
   if (message.type === 'init') {
     await initBackend({ backend: message.backend as BackendName });
     model = await tf.models.modelFromJSON(JSON.parse(message.modelJson) as Parameters<typeof tf.models.modelFromJSON>[0]);
-    assignAll(model.weights, message.weights);
+    assignAll(replicatedWeights(model), message.weights);
     post({ type: 'ready' });
     return;
   }
   if (model === undefined) throw new Error(`replica received '${message.type}' before 'init'`);
   if (message.type === 'weights') {
-    assignAll([...model.trainableWeights, ...model.nonTrainableWeights], message.weights);
+    assignAll(replicatedWeights(model), message.weights);
     return;
   }
   const x = tf.tensor(message.x.values, message.x.shape, 'float32');
