@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { callKernel, readFloat32, release, type KernelArgs, type WasmBackendLike } from './kernel-utils';
+import { callKernel, readFloat32, release, shareData, type KernelArgs, type WasmBackendLike } from './kernel-utils';
 
 /**
  * Wraps wasm's `BatchMatMul` so that transposed operands are transposed once, explicitly,
@@ -90,10 +90,7 @@ export function sliceWithContiguousFastPath(original: tf.KernelFunc): tf.KernelF
       partial !== -1 &&
       fullSize.every((s, i) => (i < partial ? s === 1 : i > partial ? s === shape[i] : true));
     // The whole tensor (a single batch cut by `predict`): share the data, as reshape does.
-    if (x.dtype === 'float32' && partial === -1) {
-      backend.incRef(x.dataId);
-      return { dataId: x.dataId, shape: [...fullSize], dtype: x.dtype };
-    }
+    if (x.dtype === 'float32' && partial === -1) return shareData(backend, x, fullSize);
     if (!contiguous) return original({ inputs, backend, attrs: attrs as tf.NamedAttrMap });
     let offset = 0;
     let stride = 1;
@@ -185,7 +182,6 @@ export function identitySharingData(original: tf.KernelFunc): tf.KernelFunc {
   return (({ inputs, backend, attrs }: KernelArgs) => {
     const x = inputs.x as tf.TensorInfo;
     if (x.dtype === 'string') return original({ inputs, backend, attrs: attrs as tf.NamedAttrMap });
-    backend.incRef(x.dataId);
-    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    return shareData(backend, x);
   }) as unknown as tf.KernelFunc;
 }

@@ -38,6 +38,15 @@ export function release(backend: tf.KernelBackend, ...infos: tf.TensorInfo[]): v
   for (const info of infos) (backend as WasmBackendLike).disposeData(info.dataId, true);
 }
 
+/**
+ * A handle on the same data as `x`, under `shape` (same size): what reshape does, and what a
+ * whole-tensor slice or an identity can do too, since tensors are immutable.
+ */
+export function shareData(backend: tf.KernelBackend, x: tf.TensorInfo, shape: number[] = x.shape): tf.TensorInfo {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...shape], dtype: x.dtype };
+}
+
 /** Reads a float32 handle's values as a `Float32Array` view or copy. */
 export function readFloat32(backend: tf.KernelBackend, info: tf.TensorInfo): Float32Array {
   return (backend as WasmBackendLike).typedArrayFromHeap(info) as Float32Array;
