@@ -280,15 +280,18 @@ describe('wasm gap kernels agree with the cpu backend', () => {
   it('composite kernels release every intermediate', async () => {
     const x = tf.tensor4d(fixtureValues(2 * 16 * 16 * 3), [2, 16, 16, 3]);
     const f = tf.tensor4d(fixtureValues(3 * 3 * 3 * 8, 5), [3, 3, 3, 8]);
+    const [ones, zeros] = [tf.ones([3]), tf.zeros([3])];
     const wasmBackend = tf.engine().findBackend('wasm') as unknown as { numDataIds(): number };
     const step = () => {
       const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([x, f]);
-      tf.dispose([gx!, gf!]);
+      // batch norm's depthwise path, and the kernels that share their input's data
+      const normed = tf.batchNorm(x, ones, ones, zeros, ones);
+      tf.dispose([gx!, gf!, normed, tf.clone(x), tf.slice(x, [0, 0, 0, 0], x.shape)]);
     };
     step();
     const before = wasmBackend.numDataIds();
     await expectNoTensorLeaks(step, 5);
     expect(wasmBackend.numDataIds()).toBe(before);
-    tf.dispose([x, f]);
+    tf.dispose([x, f, ones, zeros]);
   });
 });
