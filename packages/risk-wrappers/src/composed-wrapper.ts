@@ -214,6 +214,11 @@ export class ComposedWrapper extends RiskModel {
   private plan?: TaskPlan;
   private firstLoss?: (y: tf.Tensor, output: tf.Tensor, logits?: tf.Tensor) => tf.Scalar;
   private ownsDecoder = true;
+  /**
+   * The VAE's reconstruction on the fit data, for the support of a latent histogram: the 99th
+   * percentile of the per-sample summed squared error and the mean squared error per value.
+   */
+  private vaeSupport?: { threshold: number; variance: number };
 
   /**
    * @param model - The user's model (its layers are used, not copied) or an inference-only model.
@@ -250,6 +255,7 @@ export class ComposedWrapper extends RiskModel {
       const q = restored.arrays['queue'];
       const meta = c['queue'] as { dim: number; filled: number; next: number } | undefined;
       if (this.histogram && q && meta) this.histogram.importState({ ...meta, data: q.data });
+      this.vaeSupport = c['vaeSupport'] as { threshold: number; variance: number } | undefined;
       const task = c['task'] as { loss?: string; fromLogits?: boolean } | undefined;
       if (task?.loss) this.compile({ loss: task.loss as CompileOptions['loss'], fromLogits: task.fromLogits });
     } else if (model instanceof tf.LayersModel) {
@@ -736,6 +742,7 @@ export class ComposedWrapper extends RiskModel {
     }
     if (idx.length === 0) return;
     keep = tf.tensor1d(idx, 'int32');
+    const errors: number[] = [];
     try {
       for (let start = 0; start < idx.length; start += batchSize) {
         const part = keep.slice(start, Math.min(batchSize, idx.length - start));
@@ -743,6 +750,7 @@ export class ComposedWrapper extends RiskModel {
         part.dispose();
         try {
           this.observeHistogram(bx);
+          this.collectReconstruction(bx, errors);
         } finally {
           tf.dispose(bx);
         }
@@ -750,6 +758,37 @@ export class ComposedWrapper extends RiskModel {
     } finally {
       keep.dispose();
     }
+    this.calibrateSupport(errors);
+  }
+
+  /** Per-sample summed squared reconstruction error of the mean decoding (latent histograms only). */
+  private reconstructionErrors(xs: tf.Tensor[]): tf.Tensor1D | undefined {
+    if (this.options.histogram?.source !== 'latent' || !this.vaeHeads || !this.decoder) return undefined;
+    const vaeHeads = this.vaeHeads;
+    const decoder = this.decoder;
+    return tf.tidy(() => {
+      const feat = this.core.apply(xs, false)[this.core.featIndex] as tf.Tensor;
+      const mu = (vaeHeads.apply(feat) as tf.Tensor[])[0] as tf.Tensor;
+      const recon = decoder.apply(mu) as tf.Tensor;
+      return tf.sum(tf.square(tf.sub(flatten2d(recon), flatten2d(xs[0] as tf.Tensor))), 1) as tf.Tensor1D;
+    });
+  }
+
+  private collectReconstruction(xs: tf.Tensor[], into: number[]): void {
+    const e = this.reconstructionErrors(xs);
+    if (!e) return;
+    into.push(...Array.from(e.dataSync()));
+    e.dispose();
+  }
+
+  /** Sets the VAE support from the fit data's reconstruction errors (see {@link ComposedWrapper.predict}'s `bias.vaeSupport`). */
+  private calibrateSupport(errors: number[]): void {
+    if (errors.length === 0) return;
+    const sorted = [...errors].sort((a, b) => a - b);
+    const threshold = sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] as number;
+    const values = (this.inputShapes[0] as number[]).reduce((a, b) => a * b, 1);
+    const variance = Math.max(sorted.reduce((a, b) => a + b, 0) / sorted.length / values, 1e-12);
+    this.vaeSupport = { threshold, variance };
   }
 
   /**
@@ -767,15 +806,18 @@ export class ComposedWrapper extends RiskModel {
     this.checkInputs(xs, `${this.kind}.fitHistogram`);
     assertFinite(xs, `${this.kind}.fitHistogram`);
     const n = xs[0]?.shape[0] as number;
+    const errors: number[] = [];
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
       const bx = xs.map((t) => sliceRows(t, start, size));
       try {
         this.observeHistogram(bx);
+        this.collectReconstruction(bx, errors);
       } finally {
         tf.dispose(bx);
       }
     }
+    this.calibrateSupport(errors);
   }
 
   private histogramSource(xs: tf.Tensor[]): tf.Tensor {
@@ -825,7 +867,18 @@ export class ComposedWrapper extends RiskModel {
         const recon = this.decoder.apply(mu) as tf.Tensor;
         named['epistemic.vae'] = tile(tf.mean(tf.square(tf.sub(flatten2d(recon), flatten2d(xs[0] as tf.Tensor))), 1));
       }
-      if (logp) named['bias.histogram'] = tile(tf.tensor1d(Float32Array.from(logp)));
+      if (logp) {
+        named['bias.histogram'] = tile(tf.tensor1d(Float32Array.from(logp)));
+        const support = this.vaeSupport;
+        const errors = support ? this.reconstructionErrors(xs) : undefined;
+        if (support && errors) {
+          // Outside the VAE's support (reconstructed worse than 99% of the fit data), the latent
+          // histogram alone can rate an input well: noise may encode near the latent mode. The
+          // excess error is charged as a Gaussian log-likelihood, so such inputs rank low.
+          const excess = tf.relu(tf.sub(errors, support.threshold));
+          named['bias.vaeSupport'] = tile(tf.sub(tf.tensor1d(Float32Array.from(logp)), tf.div(excess, 2 * support.variance)));
+        }
+      }
       if (this.mcCore) {
         this.setDropout(true);
         const passes: tf.Tensor[] = [];
@@ -840,7 +893,8 @@ export class ComposedWrapper extends RiskModel {
         if (this.mode === 'joint') yHat = mean;
       }
       const fields: RiskFields = { yHat, named };
-      if (named['bias.histogram']) fields.bias = named['bias.histogram'];
+      const biasField = named['bias.vaeSupport'] ?? named['bias.histogram'];
+      if (biasField) fields.bias = biasField;
       if (named['aleatoric.mve']) fields.aleatoric = named['aleatoric.mve'];
       const choice = o.combine?.epistemic ?? (named['epistemic.vae'] ? 'epistemic.vae' : 'epistemic.mcDropout');
       if (named[choice]) fields.epistemic = named[choice];
@@ -866,6 +920,7 @@ export class ComposedWrapper extends RiskModel {
       inputShapes: this.inputShapes,
     };
     if (this.plan?.lossName) config['task'] = { loss: this.plan.lossName, fromLogits: this.plan.fromLogits };
+    if (this.vaeSupport) config['vaeSupport'] = this.vaeSupport;
     const arrays: WrapperArtifacts['arrays'] = {};
     if (this.histogram && this.histogram.dimension > 0) {
       const s = this.histogram.exportState();
