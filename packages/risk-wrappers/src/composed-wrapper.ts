@@ -892,7 +892,7 @@ export class ComposedWrapper extends RiskModel {
         // Joint mode keeps Capsa's convention (the prediction is the MC mean); post-hoc keeps the model's own output.
         if (this.mode === 'joint') yHat = mean;
       }
-      const fields: RiskFields = { yHat, named };
+      const fields: RiskFields = { yHat, named, outputs: this.head.activation === 'sigmoid' || this.head.activation === 'softmax' || this.plan?.space === 'probabilities' ? 'probabilities' : 'logits' };
       const biasField = named['bias.vaeSupport'] ?? named['bias.histogram'];
       if (biasField) fields.bias = biasField;
       if (named['aleatoric.mve']) fields.aleatoric = named['aleatoric.mve'];
