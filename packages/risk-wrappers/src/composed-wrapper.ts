@@ -9,7 +9,7 @@ import { detectOutputHead, type OutputActivation, type OutputHead } from './outp
 import { RiskModel, assertFinite, sliceRows, toTensorList, type BatchOptions, type FitOptions, type History, type ModelInput } from './risk-model';
 import type { NamedRisk, RiskFields } from './risk-tensor';
 import { loadArtifacts, saveArtifacts, type WrapperArtifacts } from './serialization';
-import { outputProbabilities, planTask, taskLossFn, type TaskPlan } from './task-loss';
+import { logitNll, outputProbabilities, planTask, taskLossFn, type TaskPlan } from './task-loss';
 import { classificationSummaries } from './uncertainty-summaries';
 
 /** A model a wrapper can take: a tfjs layers model (trainable), or an inference-only `GraphModel` or function. */
@@ -551,16 +551,19 @@ export class ComposedWrapper extends RiskModel {
       // Joint with dropout: the mean is the stochastic pass; otherwise the clean one (post-hoc: the frozen model's).
       const mean = joint && mcOuts ? this.mveMean(mcOuts[0] as tf.Tensor, undefined, classification) : this.mveMean(mean0, logits, classification);
       if (classification) {
+        // Kendall & Gal (2017, eq. 12): the NLL of the likelihood AVERAGED over logit samples,
+        // -log(1/T sum_t p(y | mean + std eps_t)). (Averaging the loss instead, as Capsa does,
+        // makes any noise cost loss by Jensen's inequality, so the variance learns nothing.)
         const s = o.mve?.samples ?? 10;
         const std = tf.exp(tf.mul(logvar, 0.5));
-        const lossFn = this.requireLoss();
-        const onLogits = this.plan?.space === 'probabilities' || this.head.activation !== 'linear' ? this.logitLoss() : lossFn;
-        let sum: tf.Scalar = tf.scalar(0);
+        const kind = this.plan?.kind ?? 'binary';
+        const logLik: tf.Tensor[] = [];
         for (let i = 0; i < s; i++) {
           const eps = tf.randomNormal(mean.shape, 0, 1, 'float32', this.rng.int(2147483647));
-          sum = tf.add(sum, onLogits(y0, tf.add(mean, tf.mul(std, eps))));
+          logLik.push(tf.neg(logitNll(kind === 'custom' || kind === 'regression' ? 'binary' : kind, y0, tf.add(mean, tf.mul(std, eps)))));
         }
-        loss = tf.add(loss, tf.div(sum, s));
+        const lme = tf.sub(tf.logSumExp(tf.stack(logLik), 0), Math.log(s));
+        loss = tf.add(loss, tf.neg(tf.mean(lme)));
       } else {
         loss = tf.add(loss, tf.mean(tf.mul(0.5, tf.add(logvar, tf.mul(tf.square(tf.sub(y0, mean)), tf.exp(tf.neg(logvar)))))));
       }
@@ -598,13 +601,6 @@ export class ComposedWrapper extends RiskModel {
       record = flatten2d(src === 'latent' ? (mu as tf.Tensor) : src === 'input' ? (xs[0] as tf.Tensor) : feat);
     }
     return { loss, record, mask };
-  }
-
-  /** The compiled cross-entropy on logits (for MVE's sampled logits when the model outputs probabilities). */
-  private logitLoss(): (y: tf.Tensor, logits: tf.Tensor) => tf.Scalar {
-    const plan = this.plan as TaskPlan;
-    const name = plan.kind === 'binary' ? 'binaryCrossentropy' : plan.kind === 'sparse' ? 'sparseCategoricalCrossentropy' : 'categoricalCrossentropy';
-    return taskLossFn({ kind: plan.kind, space: 'logits' }, name);
   }
 
   private pushRecord(record: tf.Tensor, mask?: tf.Tensor): void {
