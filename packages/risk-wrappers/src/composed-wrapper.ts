@@ -557,12 +557,13 @@ export class ComposedWrapper extends RiskModel {
         const s = o.mve?.samples ?? 10;
         const std = tf.exp(tf.mul(logvar, 0.5));
         const kind = this.plan?.kind ?? 'binary';
-        const logLik: tf.Tensor[] = [];
-        for (let i = 0; i < s; i++) {
-          const eps = tf.randomNormal(mean.shape, 0, 1, 'float32', this.rng.int(2147483647));
-          logLik.push(tf.neg(logitNll(kind === 'custom' || kind === 'regression' ? 'binary' : kind, y0, tf.add(mean, tf.mul(std, eps)))));
-        }
-        const lme = tf.sub(tf.logSumExp(tf.stack(logLik), 0), Math.log(s));
+        // All samples in one draw: z has shape [samples, ...mean.shape].
+        const eps = tf.randomNormal([s, ...mean.shape], 0, 1, 'float32', this.rng.int(2147483647));
+        const z = tf.add(mean, tf.mul(std, eps));
+        const yRep = tf.broadcastTo(y0, [s, ...y0.shape]);
+        const nllKind = kind === 'custom' || kind === 'regression' ? 'binary' : kind;
+        const nll = logitNll(nllKind, yRep.reshape([s * (y0.shape[0] as number), ...y0.shape.slice(1)]), z.reshape([s * (mean.shape[0] as number), ...mean.shape.slice(1)]));
+        const lme = tf.sub(tf.logSumExp(tf.neg(nll).reshape([s, -1]), 0), Math.log(s));
         loss = tf.add(loss, tf.neg(tf.mean(lme)));
       } else {
         loss = tf.add(loss, tf.mean(tf.mul(0.5, tf.add(logvar, tf.mul(tf.square(tf.sub(y0, mean)), tf.exp(tf.neg(logvar)))))));
