@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShapeError, initBackend, tf } from '@dbvae/backend';
 import { expectNoTensorLeaks } from '@dbvae/test-utils';
-import { DropoutWrapper, HistogramWrapper, UnsupportedModelError, wrap, type ComposedWrapper } from '@dbvae/risk-wrappers';
+import { HistogramWrapper, UnsupportedModelError, wrap, type ComposedWrapper } from '@dbvae/risk-wrappers';
 import { denseModel } from './helpers';
 
 beforeAll(async () => {
@@ -52,7 +52,7 @@ describe('any LayersModel', () => {
 
   it('wraps a model a second time (its layers already re-applied by a dropout wrapper)', async () => {
     const model = denseModel(2, [8, 8], 1, 3);
-    const first = new DropoutWrapper(model, { passes: 3, mode: 'joint' });
+    const first = wrap(model, { epistemic: 'dropout', dropout: { passes: 3 }, mode: 'joint' });
     // The first wrapper re-applied the user's layers: they now have two inbound nodes.
     const second = new HistogramWrapper(model);
     const third = wrap(model, { bias: true, epistemic: 'dropout', featureLayer: 1, dropout: { passes: 3 } });
@@ -64,6 +64,24 @@ describe('any LayersModel', () => {
     out.dispose();
     tf.dispose([x, direct]);
     for (const w of [first, second, third]) w.dispose();
+  });
+
+  it('wraps a model whose layers are shared with another model (the last layer has two inbound nodes)', async () => {
+    const enc = tf.layers.dense({ units: 8, activation: 'relu', kernelInitializer: g(5), name: 'enc' });
+    const head = tf.layers.dense({ units: 1, kernelInitializer: g(6), name: 'head' });
+    const x1 = tf.input({ shape: [2] });
+    const classifier = tf.model({ inputs: x1, outputs: head.apply(enc.apply(x1)) as tf.SymbolicTensor });
+    const x2 = tf.input({ shape: [2] });
+    const sibling = tf.model({ inputs: x2, outputs: head.apply(enc.apply(x2)) as tf.SymbolicTensor });
+    const w = wrap(classifier, { bias: true, aleatoric: true }) as ComposedWrapper;
+    const x = tf.randomNormal([12, 2], 0, 1, 'float32', 8);
+    await w.fit(x, tf.zeros([12, 1]), { epochs: 1 });
+    const out = w.predict(x);
+    const direct = classifier.predict(x) as tf.Tensor;
+    expect(Array.from(out.yHat.dataSync())).toEqual(Array.from(direct.dataSync()));
+    expect(sibling.outputs.length).toBe(1);
+    out.dispose();
+    tf.dispose([x, direct]);
   });
 
   it('wraps a nested model (an inner model used as a layer) and the inner model on its own', async () => {
