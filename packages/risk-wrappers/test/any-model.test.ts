@@ -137,3 +137,49 @@ describe('bad input gets typed errors', () => {
     y.dispose();
   });
 });
+
+describe('GraphModel (inference only): post-hoc bias from a named node', () => {
+  /** x [n, 2] -> relu(x W1) -> (.) W2: a hand-written tfjs graph model. */
+  async function tinyGraphModel(): Promise<{ model: tf.GraphModel; w1: number[]; w2: number[] }> {
+    const w1 = [1, -1, 0.5, 2, -0.5, 1, 1, 0];
+    const w2 = [1, -1, 0.5, 0.25];
+    const f = { type: 'DT_FLOAT' };
+    const constNode = (name: string, dims: number[]) => ({ name, op: 'Const', attr: { dtype: f, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: dims.map((d) => ({ size: String(d) })) } } } } });
+    const graph = {
+      node: [
+        { name: 'x', op: 'Placeholder', attr: { dtype: f, shape: { shape: { dim: [{ size: '-1' }, { size: '2' }] } } } },
+        constNode('w1', [2, 4]),
+        { name: 'hidden', op: 'MatMul', input: ['x', 'w1'], attr: { T: f, transpose_a: { b: false }, transpose_b: { b: false } } },
+        { name: 'features', op: 'Relu', input: ['hidden'], attr: { T: f } },
+        constNode('w2', [4, 1]),
+        { name: 'out', op: 'MatMul', input: ['features', 'w2'], attr: { T: f, transpose_a: { b: false }, transpose_b: { b: false } } },
+      ],
+      versions: { producer: 1 },
+    };
+    const weightData = new Float32Array([...w1, ...w2]).buffer;
+    const model = await tf.loadGraphModel(
+      tf.io.fromMemory({ modelTopology: graph, weightSpecs: [{ name: 'w1', shape: [2, 4], dtype: 'float32' }, { name: 'w2', shape: [4, 1], dtype: 'float32' }], weightData, format: 'graph-model' }),
+    );
+    return { model, w1, w2 };
+  }
+
+  it('reads the named node as features: the histogram equals one fed the hand-computed relu(x W1)', async () => {
+    const { model, w1 } = await tinyGraphModel();
+    const x = tf.randomNormal([40, 2], 0, 1, 'float32', 11);
+    const w = new HistogramWrapper(model, { featureLayer: 'features', queueSize: 40 });
+    await w.fit(x, tf.zeros([40, 1]));
+    const xs = x.arraySync() as number[][];
+    const feats = xs.flatMap(([a, b]) => [0, 1, 2, 3].map((j) => Math.max(0, (a as number) * (w1[j] as number) + (b as number) * (w1[4 + j] as number))));
+    const queue = Array.from(w.histogram?.exportState().data.slice(0, 160) ?? []);
+    queue.forEach((v, i) => expect(v).toBeCloseTo(feats[i] as number, 4));
+    const out = w.predict(x);
+    const direct = model.predict(x) as tf.Tensor;
+    expect(Array.from(out.yHat.dataSync())).toEqual(Array.from(direct.dataSync()));
+    expect(out.perSample('bias').every((b) => Number.isFinite(b))).toBe(true);
+    expect(() => new HistogramWrapper(model, { featureLayer: 2 })).toThrow(UnsupportedModelError);
+    const bad = new HistogramWrapper(model, { featureLayer: 'nope' });
+    expect(() => bad.fitHistogram(x)).toThrow(UnsupportedModelError);
+    out.dispose();
+    tf.dispose([x, direct]);
+  });
+});
