@@ -50,6 +50,11 @@ describe('post-hoc mode (the default): the user model is frozen', () => {
       expect(Array.from(again.yHat.dataSync())).toEqual(Array.from(direct.dataSync()));
       if (out.bias) expect(Array.from(again.bias?.dataSync() ?? [])).toEqual(Array.from(out.bias.dataSync()));
       if ('mode' in loaded) expect(loaded.mode).toBe('post-hoc');
+      // Repeated fits and predictions keep the tensor count flat.
+      await expectNoTensorLeaks(async () => {
+        await w.fit(x, y, { epochs: 1, batchSize: 48 });
+        w.predict(x).dispose();
+      }, 2);
       tf.dispose([direct]);
       out.dispose();
       again.dispose();
