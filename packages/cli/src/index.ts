@@ -19,6 +19,7 @@ export { evaluateCommand, runEvaluate, formatGroupMetricsTable, writeGroupMetric
 export { riskCommand, runRisk, type RiskOptions } from './commands/risk';
 export {
   fitRisk,
+  fitWrapped,
   scoreRiskChunk,
   wrapOptionsFor,
   WRAPPER_KINDS,
@@ -28,6 +29,7 @@ export {
   type PredictionSource,
   type RiskFitData,
   type FitRiskOptions,
+  type FitWrappedOptions,
   type FittedRisk,
   type RiskChunk,
 } from './risk-scoring';

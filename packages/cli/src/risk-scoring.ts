@@ -1,6 +1,6 @@
 import { InvalidArgumentError, ShapeError, tf } from '@dbvae/backend';
 import { imagesToTensor } from '@dbvae/core-data';
-import { wrap, type RiskModel, type WrapOptions } from '@dbvae/risk-wrappers';
+import { ComposedWrapper, wrap, type RiskModel, type WrapOptions } from '@dbvae/risk-wrappers';
 import type { RiskScoreRow } from './risk-output';
 
 /** Risk estimators `dbvae risk` can wrap a model with. */
@@ -67,9 +67,20 @@ export interface FitRiskOptions {
   onEpochEnd?: (epoch: number, loss: number) => void;
 }
 
+/** Options of {@link fitWrapped}: any `wrap()` combination, post-hoc or on a retrained copy. */
+export interface FitWrappedOptions extends Omit<FitRiskOptions, 'wrapper'> {
+  /** What to estimate, as for `wrap()`. */
+  wrap: WrapOptions;
+  /** `'model'`: freeze the model and fit only the risk components (post-hoc); `'retrained-copy'`: train a copy with the method. */
+  predictionSource: PredictionSource;
+  /** Name of the estimator (the `kind` of the result). Default `'custom'`. */
+  kind?: string;
+}
+
 /** A risk estimator fitted by {@link fitRisk}, ready for {@link scoreRiskChunk}. */
 export interface FittedRisk {
-  kind: WrapperKind;
+  /** The wrapper kind (or the `kind` given to {@link fitWrapped}). */
+  kind: string;
   /** Where the `prediction` column comes from. */
   predictionSource: PredictionSource;
   /** The user's model, never trained: it gives the predictions of post-hoc wrappers. Not owned (not disposed here). */
@@ -98,34 +109,59 @@ function checkImages(images: Uint8Array, height: number, width: number, what: st
 }
 
 /**
- * Fits a risk estimator for `model` on `data` (the training set, never the data to be scored).
- * The model itself is never changed: the wrapper is built around a copy. Post-hoc kinds
- * (`histogram-vae`, `mve`) freeze that copy and fit only the risk components, so their
- * predictions are the model's own; `dropout` and `ensemble` train the copy (and, for the
- * ensemble, freshly initialised members) with the method on `data`.
+ * Fits a risk estimator of one of the CLI's kinds for `model` on `data` (the training set,
+ * never the data to be scored); see {@link fitWrapped}. Post-hoc kinds (`histogram-vae`, `mve`)
+ * keep the model's predictions; `dropout` and `ensemble` train a copy.
  * @throws InvalidArgumentError for an unknown kind or bad sizes; ShapeError when the images do not match the model's input.
  */
 export async function fitRisk(model: tf.LayersModel, data: RiskFitData, options: FitRiskOptions): Promise<FittedRisk> {
+  const { wrapper, ...rest } = options;
+  return fitWrapped(model, data, { ...rest, wrap: wrapOptionsFor(wrapper, options.seed), predictionSource: PREDICTION_SOURCE[wrapper], kind: wrapper });
+}
+
+/**
+ * Fits any `wrap()` combination for `model` on `data`. The model itself is never changed: the
+ * wrapper is built around a copy. Post-hoc (`predictionSource: 'model'`) freezes that copy and
+ * fits only the risk components; otherwise the copy (and, for an ensemble, freshly initialised
+ * members) trains with the method. A histogram is filled last, from the faces (label 1) of
+ * `data` as the fitted model sees them, so it describes the final representation, not the
+ * ones passed through during training.
+ * @throws InvalidArgumentError for bad sizes or options; ShapeError when the images do not match the model's input.
+ */
+export async function fitWrapped(model: tf.LayersModel, data: RiskFitData, options: FitWrappedOptions): Promise<FittedRisk> {
   const n = checkImages(data.images, data.height, data.width, 'fitRisk');
   if (data.labels.length !== n) throw new ShapeError(`fitRisk: ${n} images but ${data.labels.length} labels.`);
   if (n === 0) throw new InvalidArgumentError('fitRisk: the fit set is empty.');
   const [h, w] = (model.inputs[0] as tf.SymbolicTensor).shape.slice(1) as number[];
   if (h !== data.height || w !== data.width) throw new ShapeError(`fitRisk: the fit images are ${data.height}x${data.width} but the model takes ${h}x${w}.`);
-  const source = PREDICTION_SOURCE[options.wrapper];
+  const postHoc = options.predictionSource === 'model';
   const copy = await copyModel(model);
-  if (source === 'model') for (const layer of copy.layers) layer.trainable = false;
+  if (postHoc) for (const layer of copy.layers) layer.trainable = false;
   let wrapper: RiskModel | undefined;
   const x = imagesToTensor(data, {});
   const y = tf.tensor2d(Float32Array.from(data.labels), [n, 1]);
   try {
-    wrapper = wrap(copy, wrapOptionsFor(options.wrapper, options.seed));
+    wrapper = wrap(copy, options.wrap);
     wrapper.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
-    await wrapper.fit(x, y, {
-      epochs: options.epochs,
-      batchSize: options.batchSize ?? 32,
-      seed: options.seed,
-      callbacks: { onEpochEnd: (epoch, logs) => options.onEpochEnd?.(epoch, logs.loss) },
-    });
+    // Post-hoc with a histogram alone there is nothing to train.
+    const trains = !postHoc || options.wrap.epistemic !== undefined || Boolean(options.wrap.aleatoric);
+    if (trains) {
+      await wrapper.fit(x, y, {
+        epochs: options.epochs,
+        batchSize: options.batchSize ?? 32,
+        seed: options.seed,
+        callbacks: { onEpochEnd: (epoch, logs) => options.onEpochEnd?.(epoch, logs.loss) },
+      });
+    }
+    if (wrapper instanceof ComposedWrapper && wrapper.histogram) {
+      const faces = [...data.labels].flatMap((label, i) => (label === 1 ? [i] : []));
+      const ref = faces.length > 0 ? tf.gather(x, faces) : x;
+      try {
+        wrapper.fitHistogram(ref, { reset: true });
+      } finally {
+        if (ref !== x) ref.dispose();
+      }
+    }
   } catch (error) {
     wrapper?.dispose();
     copy.dispose();
@@ -136,8 +172,8 @@ export async function fitRisk(model: tf.LayersModel, data: RiskFitData, options:
   }
   const fitted = wrapper;
   return {
-    kind: options.wrapper,
-    predictionSource: source,
+    kind: options.kind ?? 'custom',
+    predictionSource: options.predictionSource,
     model,
     wrapper: fitted,
     dispose: () => {
