@@ -20,14 +20,16 @@ export interface RiskScoreRow {
   epistemic?: number;
   /** Aleatoric (data) uncertainty. */
   aleatoric?: number;
-  /** Where `prediction` comes from: `model` (the user's frozen model) or `retrained-copy` (a copy trained by the risk method). */
+  /** Where `prediction` comes from: `model` (the user's frozen model's own output) or `joint` (a jointly trained wrapper). */
   predictionSource?: string;
+  /** Where the risk comes from: `frozen-model` (parts fitted around the frozen model) or `retrained-copy` (MC dropout or ensemble members trained on the fit set). */
+  riskSource?: string;
 }
 
 /** Output formats of {@link formatRiskScores}. */
 export type RiskScoreFormat = 'csv' | 'json';
 
-const COLUMNS = ['index', 'file', 'group', 'label', 'prediction', 'bias', 'epistemic', 'aleatoric', 'predictionSource'] as const;
+const COLUMNS = ['index', 'file', 'group', 'label', 'prediction', 'bias', 'epistemic', 'aleatoric', 'predictionSource', 'riskSource'] as const;
 
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -42,7 +44,7 @@ function csvCell(value: unknown): string {
 /**
  * Formats per-sample risk scores. CSV (RFC 4180 quoting, `\n` line ends) has one column per
  * field present in any row, in a fixed order (index, file, group, label, prediction, bias,
- * epistemic, aleatoric, predictionSource); JSON is `{ "columns": [...], "rows": [{...}, ...] }`.
+ * epistemic, aleatoric, predictionSource, riskSource); JSON is `{ "columns": [...], "rows": [{...}, ...] }`.
  * @throws InvalidArgumentError for a non-finite number.
  */
 export function formatRiskScores(rows: readonly RiskScoreRow[], format: RiskScoreFormat): string {

@@ -27,6 +27,7 @@ interface Row {
   epistemic?: number;
   aleatoric?: number;
   predictionSource: string;
+  riskSource: string;
 }
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -104,7 +105,7 @@ describe('dbvae risk (post-hoc: the model is frozen, the risk is fitted on the t
       stored.dispose();
     }
     expect(rows.map((row) => row.prediction)).toEqual(Array.from(expected));
-    expect(new Set(rows.map((row) => row.predictionSource))).toEqual(new Set(['model']));
+    expect(new Set(rows.map((row) => `${row.predictionSource}/${row.riskSource}`))).toEqual(new Set(['model/frozen-model']));
     expect(rows.every((row) => Number.isFinite(row.aleatoric) && (row.aleatoric as number) > 0)).toBe(true);
     // ... and dbvae evaluate's per-group means.
     const ev = await run(['evaluate', '--model', 'model', '--faces', 'data/test', '--json', 'eval.json']);
@@ -172,14 +173,16 @@ describe('dbvae risk (post-hoc: the model is frozen, the risk is fitted on the t
     }
   });
 
-  it('labels the predictions of a retrained copy (MC dropout) as such and leaves the model alone', async () => {
+  it('MC dropout trains a copy, says so, and still reports the frozen model\'s predictions', async () => {
     const before = await treeHash(join(dir, 'model'));
     const r = await run(['risk', '--model', 'model', '--data', 'data/test', '--wrapper', 'dropout', '--out', 'dropout.csv', '--epochs', '1']);
     expect(r.code).toBe(0);
     const [header, ...lines] = (await readFile(join(dir, 'dropout.csv'), 'utf8')).trim().split('\n');
-    expect(header).toBe('index,file,group,label,prediction,epistemic,predictionSource');
+    expect(header).toBe('index,file,group,label,prediction,epistemic,predictionSource,riskSource');
     expect(lines.length).toBe(96);
-    expect(lines.every((l) => l.endsWith(',retrained-copy'))).toBe(true);
+    expect(lines.every((l) => l.endsWith(',model,retrained-copy'))).toBe(true);
+    const posthoc = await rowsOf('mve.json');
+    expect(lines.map((l) => Number(l.split(',')[4]))).toEqual(posthoc.map((row) => row.prediction));
     expect(await treeHash(join(dir, 'model'))).toEqual(before);
   });
 });

@@ -9,7 +9,7 @@ import { averageFacesPerPercentile, extremeImages } from '../report/face-grids';
 import type { AccuracyVsRiskSeries, ReportData } from '../report/types';
 import { writeReport } from '../report/write-report';
 import { riskFormatFromPath, writeRiskScores, type RiskScoreRow } from '../risk-output';
-import { PREDICTION_SOURCE, WRAPPER_KINDS, type FittedRisk, type WrapperKind } from '../risk-scoring';
+import { RISK_SOURCE, WRAPPER_KINDS, type FittedRisk, type WrapperKind } from '../risk-scoring';
 
 export type { WrapperKind };
 
@@ -144,8 +144,8 @@ export async function runRisk(options: RiskOptions, io: CliIO): Promise<void> {
     if (fitData.height !== h || fitData.width !== w) throw new InputError(`--fit ${fitPath}: images are ${fitData.height}x${fitData.width} but the model takes ${h}x${w}.`);
     const data = await loadRiskData(options.data, options.maxSamples, [h, w]);
     if (data.height !== h || data.width !== w) throw new InputError(`--data ${options.data}: images are ${data.height}x${data.width} but the model takes ${h}x${w}.`);
-    const source = PREDICTION_SOURCE[options.wrapper];
-    io.stderr.write(`Fitting ${options.wrapper} on ${fitData.n} images of ${fitPath} (${source === 'model' ? 'post-hoc: the model is frozen, predictions are its own' : 'trains a copy of the model: predictions are the copy\'s'})\n`);
+    const copies = RISK_SOURCE[options.wrapper] === 'retrained-copy';
+    io.stderr.write(`Fitting ${options.wrapper} on ${fitData.n} images of ${fitPath} (the model is frozen and its predictions are its own${copies ? `; ${options.wrapper === 'ensemble' ? 'the ensemble members are copies' : 'MC dropout runs in a copy'} trained on these images` : ''})\n`);
     const fitBar = new ProgressBar({ total: options.epochs, label: `fitting ${options.wrapper}`, stream: io.stderr });
     fitted = await fitRisk(stored.classifier, fitData, { wrapper: options.wrapper, epochs: options.epochs, seed: options.seed, onEpochEnd: (_e, loss) => fitBar.tick(1, `loss ${loss.toFixed(4)}`) });
     fitBar.done();
@@ -179,7 +179,7 @@ export async function runRisk(options: RiskOptions, io: CliIO): Promise<void> {
       const packed = { data: data.images, n: data.n, width: w, height: h };
       const report: ReportData = {
         title: `Risk of the standard CNN (${options.wrapper})`,
-        subtitle: `${data.n} samples of ${options.data}, scored by the ${options.wrapper} wrapper fitted on ${fitData.n} images of ${fitPath}. Bias is a log-density: lower means less represented. Predictions: ${source === 'model' ? 'the model\'s own (frozen)' : 'a copy of the model retrained by the method'}.`,
+        subtitle: `${data.n} samples of ${options.data}, scored by the ${options.wrapper} wrapper fitted on ${fitData.n} images of ${fitPath}. Bias is a log-density: lower means less represented. Predictions are the frozen model's own${copies ? `; the epistemic risk comes from ${options.wrapper === 'ensemble' ? 'ensemble members' : 'an MC-dropout copy'} trained on the fit set` : ''}.`,
         accuracyVsRisk: series,
         imageGrids: scores.bias
           ? [
@@ -187,7 +187,7 @@ export async function runRisk(options: RiskOptions, io: CliIO): Promise<void> {
               { title: 'Least and most represented samples', rows: extremeImages(packed, scores.bias, Math.min(8, data.n)) },
             ]
           : undefined,
-        settings: { model: options.model, fit: fitPath, data: options.data, wrapper: options.wrapper, predictions: source, epochs: options.epochs, fitSamples: fitData.n, samples: data.n, seed: options.seed },
+        settings: { model: options.model, fit: fitPath, data: options.data, wrapper: options.wrapper, riskSource: RISK_SOURCE[options.wrapper], epochs: options.epochs, fitSamples: fitData.n, samples: data.n, seed: options.seed },
       };
       const written = await writeReport(options.report, report);
       io.stdout.write(`Report: ${written.indexPath}\n`);
