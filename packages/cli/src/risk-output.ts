@@ -24,6 +24,8 @@ export interface RiskScoreRow {
   predictionSource?: string;
   /** Where the risk comes from: `frozen-model` (parts fitted around the frozen model) or `retrained-copy` (MC dropout or ensemble members trained on the fit set). */
   riskSource?: string;
+  /** Every named estimate of the wrapper (`epistemic.mutualInformation`, ...), for programs; not written to the files. */
+  named?: Record<string, number>;
 }
 
 /** Output formats of {@link formatRiskScores}. */

@@ -210,5 +210,6 @@ export function scoreRiskChunk(fitted: FittedRisk, chunk: RiskChunk): RiskScoreR
     aleatoric: row.aleatoric,
     predictionSource: fitted.predictionSource,
     riskSource: fitted.riskSource,
+    named: row.named as Record<string, number>,
   }));
 }
