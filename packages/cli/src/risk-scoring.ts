@@ -213,3 +213,52 @@ export function scoreRiskChunk(fitted: FittedRisk, chunk: RiskChunk): RiskScoreR
     named: row.named as Record<string, number>,
   }));
 }
+
+/** File name of the description written beside a saved wrapper by {@link saveFittedRisk}. */
+export const FITTED_RISK_MANIFEST = 'dbvae-risk.json';
+
+interface FittedRiskManifest {
+  format: 'dbvae-fitted-risk';
+  version: 1;
+  kind: string;
+  seed: number;
+  predictionSource: FittedRisk['predictionSource'];
+  riskSource: RiskSource;
+}
+
+/**
+ * Saves a fitted risk into the folder `dir` (atomically: a temporary sibling, then a rename):
+ * the wrapper (frozen model, fitted parts, histogram) under `wrapper/` and
+ * `dbvae-risk.json`. A queue worker loads it once with {@link loadFittedRisk} and scores chunks.
+ */
+export async function saveFittedRisk(fitted: FittedRisk, dir: string): Promise<void> {
+  const { fileSystemIOHandler } = await import('@dbvae/models');
+  const { writeDirAtomic } = await import('./fs-atomic');
+  const { writeFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  await writeDirAtomic(dir, async (tmp) => {
+    await fitted.wrapper.save(fileSystemIOHandler(join(tmp, 'wrapper')));
+    const manifest: FittedRiskManifest = { format: 'dbvae-fitted-risk', version: 1, kind: fitted.kind, seed: fitted.seed, predictionSource: fitted.predictionSource, riskSource: fitted.riskSource };
+    await writeFile(join(tmp, FITTED_RISK_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  });
+}
+
+/**
+ * Loads a fitted risk saved by {@link saveFittedRisk}; it scores exactly as the one saved.
+ * @throws InvalidArgumentError when `dir` holds no fitted risk; SerializationError (from `@dbvae/risk-wrappers`) for damaged wrapper files.
+ */
+export async function loadFittedRisk(dir: string): Promise<FittedRisk> {
+  const { fileSystemIOHandler } = await import('@dbvae/models');
+  const { loadRiskWrapper } = await import('@dbvae/risk-wrappers');
+  const { readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  let manifest: FittedRiskManifest;
+  try {
+    manifest = JSON.parse(await readFile(join(dir, FITTED_RISK_MANIFEST), 'utf8')) as FittedRiskManifest;
+  } catch (cause) {
+    throw new InvalidArgumentError(`${dir}: no readable ${FITTED_RISK_MANIFEST}; give a folder written by saveFittedRisk.`, { cause });
+  }
+  if (manifest.format !== 'dbvae-fitted-risk' || manifest.version !== 1) throw new InvalidArgumentError(`${dir}: ${FITTED_RISK_MANIFEST} is not a fitted risk of this version.`);
+  const wrapper = await loadRiskWrapper(fileSystemIOHandler(join(dir, 'wrapper')));
+  return { kind: manifest.kind, seed: manifest.seed, predictionSource: manifest.predictionSource, riskSource: manifest.riskSource, wrapper, dispose: () => wrapper.dispose() };
+}

@@ -9,7 +9,7 @@ import { buildStandardClassifier } from '@dbvae/models';
 import { expectNoTensorLeaks } from '@dbvae/test-utils';
 import { runCli } from '../src/cli';
 import { loadStoredModel, predictPacked, saveStoredModel, MODEL_MANIFEST } from '../src/model-store';
-import { fitRisk, scoreRiskChunk } from '../src/risk-scoring';
+import { fitRisk, loadFittedRisk, saveFittedRisk, scoreRiskChunk } from '../src/risk-scoring';
 
 // A tiny world: 32x32 SynthFaces, a skewed training file (dark skin 10% of faces) and a
 // balanced test folder (LF, LM, DF, DM), a small lab CNN trained briefly on the training file.
@@ -128,8 +128,11 @@ describe('dbvae risk (post-hoc: the model is frozen, the risk is fitted on the t
       const px = Buffer.from(Array.from({ length: SIZE * SIZE * 3 }, (_, j) => (j * 7919 + i * 104729) % 256));
       await sharp(px, { raw: { width: SIZE, height: SIZE, channels: 3 } }).png().toFile(join(dir, 'subset', 'noise', `${i}.png`));
     }
-    const full = await run(['risk', '--model', 'model', '--fit', trainPath, '--data', 'data/test', '--wrapper', 'histogram-vae', '--out', 'full.json']);
+    const full = await run(['risk', '--model', 'model', '--fit', trainPath, '--data', 'data/test', '--wrapper', 'histogram-vae', '--out', 'full.json', '--report', 'report']);
     expect(full.code).toBe(0);
+    // The report works from the log-density bias.
+    expect(full.out).toMatch(/Report: .*index\.html/);
+    expect(await readFile(join(dir, 'report', 'index.html'), 'utf8')).toMatch(/Least and most represented/);
     const part = await run(['risk', '--model', 'model', '--fit', trainPath, '--data', 'subset', '--wrapper', 'histogram-vae', '--out', 'part.json']);
     expect(part.code).toBe(0);
     const fullRows = await rowsOf('full.json');
@@ -202,6 +205,16 @@ describe('scoreRiskChunk', () => {
       expect(tail.map((row) => row.index)).toEqual(whole.slice(70).map((row) => row.index));
       expect(tail.map((row) => [row.bias, row.epistemic])).toEqual(whole.slice(70).map((row) => [row.bias, row.epistemic]));
       expect(JSON.parse(JSON.stringify(tail))).toEqual(tail);
+      // Saved and loaded (as a queue worker would), it scores exactly the same.
+      await saveFittedRisk(fitted, join(dir, 'fitted'));
+      const loaded = await loadFittedRisk(join(dir, 'fitted'));
+      try {
+        const again = scoreRiskChunk(loaded, { images: faces.images, height: SIZE, width: SIZE });
+        expect(again.map((row) => [row.prediction, row.bias, row.epistemic])).toEqual(whole.map((row) => [row.prediction, row.bias, row.epistemic]));
+        expect([loaded.kind, loaded.riskSource, loaded.predictionSource]).toEqual(['histogram-vae', 'frozen-model', 'model']);
+      } finally {
+        loaded.dispose();
+      }
     } finally {
       fitted.dispose();
       stored.dispose();
