@@ -9,7 +9,7 @@ import { detectOutputHead, type OutputActivation, type OutputHead } from './outp
 import { RiskModel, assertFinite, sliceRows, toTensorList, type BatchOptions, type FitOptions, type History, type ModelInput } from './risk-model';
 import type { NamedRisk, RiskFields } from './risk-tensor';
 import { loadArtifacts, saveArtifacts, type WrapperArtifacts } from './serialization';
-import { outputProbabilities, planTask, taskLossFn, type TaskPlan } from './task-loss';
+import { logitNll, outputProbabilities, planTask, taskLossFn, type TaskPlan } from './task-loss';
 import { classificationSummaries } from './uncertainty-summaries';
 
 /** A model a wrapper can take: a tfjs layers model (trainable), or an inference-only `GraphModel` or function. */
@@ -214,6 +214,11 @@ export class ComposedWrapper extends RiskModel {
   private plan?: TaskPlan;
   private firstLoss?: (y: tf.Tensor, output: tf.Tensor, logits?: tf.Tensor) => tf.Scalar;
   private ownsDecoder = true;
+  /**
+   * The VAE's reconstruction on the fit data, for the support of a latent histogram: the 99th
+   * percentile of the per-sample summed squared error and the mean squared error per value.
+   */
+  private vaeSupport?: { threshold: number; variance: number };
 
   /**
    * @param model - The user's model (its layers are used, not copied) or an inference-only model.
@@ -250,6 +255,7 @@ export class ComposedWrapper extends RiskModel {
       const q = restored.arrays['queue'];
       const meta = c['queue'] as { dim: number; filled: number; next: number } | undefined;
       if (this.histogram && q && meta) this.histogram.importState({ ...meta, data: q.data });
+      this.vaeSupport = c['vaeSupport'] as { threshold: number; variance: number } | undefined;
       const task = c['task'] as { loss?: string; fromLogits?: boolean } | undefined;
       if (task?.loss) this.compile({ loss: task.loss as CompileOptions['loss'], fromLogits: task.fromLogits });
     } else if (model instanceof tf.LayersModel) {
@@ -545,16 +551,20 @@ export class ComposedWrapper extends RiskModel {
       // Joint with dropout: the mean is the stochastic pass; otherwise the clean one (post-hoc: the frozen model's).
       const mean = joint && mcOuts ? this.mveMean(mcOuts[0] as tf.Tensor, undefined, classification) : this.mveMean(mean0, logits, classification);
       if (classification) {
+        // Kendall & Gal (2017, eq. 12): the NLL of the likelihood AVERAGED over logit samples,
+        // -log(1/T sum_t p(y | mean + std eps_t)). (Averaging the loss instead, as Capsa does,
+        // makes any noise cost loss by Jensen's inequality, so the variance learns nothing.)
         const s = o.mve?.samples ?? 10;
         const std = tf.exp(tf.mul(logvar, 0.5));
-        const lossFn = this.requireLoss();
-        const onLogits = this.plan?.space === 'probabilities' || this.head.activation !== 'linear' ? this.logitLoss() : lossFn;
-        let sum: tf.Scalar = tf.scalar(0);
-        for (let i = 0; i < s; i++) {
-          const eps = tf.randomNormal(mean.shape, 0, 1, 'float32', this.rng.int(2147483647));
-          sum = tf.add(sum, onLogits(y0, tf.add(mean, tf.mul(std, eps))));
-        }
-        loss = tf.add(loss, tf.div(sum, s));
+        const kind = this.plan?.kind ?? 'binary';
+        // All samples in one draw: z has shape [samples, ...mean.shape].
+        const eps = tf.randomNormal([s, ...mean.shape], 0, 1, 'float32', this.rng.int(2147483647));
+        const z = tf.add(mean, tf.mul(std, eps));
+        const yRep = tf.broadcastTo(y0, [s, ...y0.shape]);
+        const nllKind = kind === 'custom' || kind === 'regression' ? 'binary' : kind;
+        const nll = logitNll(nllKind, yRep.reshape([s * (y0.shape[0] as number), ...y0.shape.slice(1)]), z.reshape([s * (mean.shape[0] as number), ...mean.shape.slice(1)]));
+        const lme = tf.sub(tf.logSumExp(tf.neg(nll).reshape([s, -1]), 0), Math.log(s));
+        loss = tf.add(loss, tf.neg(tf.mean(lme)));
       } else {
         loss = tf.add(loss, tf.mean(tf.mul(0.5, tf.add(logvar, tf.mul(tf.square(tf.sub(y0, mean)), tf.exp(tf.neg(logvar)))))));
       }
@@ -592,13 +602,6 @@ export class ComposedWrapper extends RiskModel {
       record = flatten2d(src === 'latent' ? (mu as tf.Tensor) : src === 'input' ? (xs[0] as tf.Tensor) : feat);
     }
     return { loss, record, mask };
-  }
-
-  /** The compiled cross-entropy on logits (for MVE's sampled logits when the model outputs probabilities). */
-  private logitLoss(): (y: tf.Tensor, logits: tf.Tensor) => tf.Scalar {
-    const plan = this.plan as TaskPlan;
-    const name = plan.kind === 'binary' ? 'binaryCrossentropy' : plan.kind === 'sparse' ? 'sparseCategoricalCrossentropy' : 'categoricalCrossentropy';
-    return taskLossFn({ kind: plan.kind, space: 'logits' }, name);
   }
 
   private pushRecord(record: tf.Tensor, mask?: tf.Tensor): void {
@@ -736,6 +739,7 @@ export class ComposedWrapper extends RiskModel {
     }
     if (idx.length === 0) return;
     keep = tf.tensor1d(idx, 'int32');
+    const errors: number[] = [];
     try {
       for (let start = 0; start < idx.length; start += batchSize) {
         const part = keep.slice(start, Math.min(batchSize, idx.length - start));
@@ -743,6 +747,7 @@ export class ComposedWrapper extends RiskModel {
         part.dispose();
         try {
           this.observeHistogram(bx);
+          this.collectReconstruction(bx, errors);
         } finally {
           tf.dispose(bx);
         }
@@ -750,6 +755,37 @@ export class ComposedWrapper extends RiskModel {
     } finally {
       keep.dispose();
     }
+    this.calibrateSupport(errors);
+  }
+
+  /** Per-sample summed squared reconstruction error of the mean decoding (latent histograms only). */
+  private reconstructionErrors(xs: tf.Tensor[]): tf.Tensor1D | undefined {
+    if (this.options.histogram?.source !== 'latent' || !this.vaeHeads || !this.decoder) return undefined;
+    const vaeHeads = this.vaeHeads;
+    const decoder = this.decoder;
+    return tf.tidy(() => {
+      const feat = this.core.apply(xs, false)[this.core.featIndex] as tf.Tensor;
+      const mu = (vaeHeads.apply(feat) as tf.Tensor[])[0] as tf.Tensor;
+      const recon = decoder.apply(mu) as tf.Tensor;
+      return tf.sum(tf.square(tf.sub(flatten2d(recon), flatten2d(xs[0] as tf.Tensor))), 1) as tf.Tensor1D;
+    });
+  }
+
+  private collectReconstruction(xs: tf.Tensor[], into: number[]): void {
+    const e = this.reconstructionErrors(xs);
+    if (!e) return;
+    into.push(...Array.from(e.dataSync()));
+    e.dispose();
+  }
+
+  /** Sets the VAE support from the fit data's reconstruction errors (see {@link ComposedWrapper.predict}'s `bias.vaeSupport`). */
+  private calibrateSupport(errors: number[]): void {
+    if (errors.length === 0) return;
+    const sorted = [...errors].sort((a, b) => a - b);
+    const threshold = sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] as number;
+    const values = (this.inputShapes[0] as number[]).reduce((a, b) => a * b, 1);
+    const variance = Math.max(sorted.reduce((a, b) => a + b, 0) / sorted.length / values, 1e-12);
+    this.vaeSupport = { threshold, variance };
   }
 
   /**
@@ -767,15 +803,18 @@ export class ComposedWrapper extends RiskModel {
     this.checkInputs(xs, `${this.kind}.fitHistogram`);
     assertFinite(xs, `${this.kind}.fitHistogram`);
     const n = xs[0]?.shape[0] as number;
+    const errors: number[] = [];
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
       const bx = xs.map((t) => sliceRows(t, start, size));
       try {
         this.observeHistogram(bx);
+        this.collectReconstruction(bx, errors);
       } finally {
         tf.dispose(bx);
       }
     }
+    this.calibrateSupport(errors);
   }
 
   private histogramSource(xs: tf.Tensor[]): tf.Tensor {
@@ -825,7 +864,18 @@ export class ComposedWrapper extends RiskModel {
         const recon = this.decoder.apply(mu) as tf.Tensor;
         named['epistemic.vae'] = tile(tf.mean(tf.square(tf.sub(flatten2d(recon), flatten2d(xs[0] as tf.Tensor))), 1));
       }
-      if (logp) named['bias.histogram'] = tile(tf.tensor1d(Float32Array.from(logp)));
+      if (logp) {
+        named['bias.histogram'] = tile(tf.tensor1d(Float32Array.from(logp)));
+        const support = this.vaeSupport;
+        const errors = support ? this.reconstructionErrors(xs) : undefined;
+        if (support && errors) {
+          // Outside the VAE's support (reconstructed worse than 99% of the fit data), the latent
+          // histogram alone can rate an input well: noise may encode near the latent mode. The
+          // excess error is charged as a Gaussian log-likelihood, so such inputs rank low.
+          const excess = tf.relu(tf.sub(errors, support.threshold));
+          named['bias.vaeSupport'] = tile(tf.sub(tf.tensor1d(Float32Array.from(logp)), tf.div(excess, 2 * support.variance)));
+        }
+      }
       if (this.mcCore) {
         this.setDropout(true);
         const passes: tf.Tensor[] = [];
@@ -839,8 +889,9 @@ export class ComposedWrapper extends RiskModel {
         // Joint mode keeps Capsa's convention (the prediction is the MC mean); post-hoc keeps the model's own output.
         if (this.mode === 'joint') yHat = mean;
       }
-      const fields: RiskFields = { yHat, named };
-      if (named['bias.histogram']) fields.bias = named['bias.histogram'];
+      const fields: RiskFields = { yHat, named, outputs: this.head.activation === 'sigmoid' || this.head.activation === 'softmax' || this.plan?.space === 'probabilities' ? 'probabilities' : 'logits' };
+      const biasField = named['bias.vaeSupport'] ?? named['bias.histogram'];
+      if (biasField) fields.bias = biasField;
       if (named['aleatoric.mve']) fields.aleatoric = named['aleatoric.mve'];
       const choice = o.combine?.epistemic ?? (named['epistemic.vae'] ? 'epistemic.vae' : 'epistemic.mcDropout');
       if (named[choice]) fields.epistemic = named[choice];
@@ -866,6 +917,7 @@ export class ComposedWrapper extends RiskModel {
       inputShapes: this.inputShapes,
     };
     if (this.plan?.lossName) config['task'] = { loss: this.plan.lossName, fromLogits: this.plan.fromLogits };
+    if (this.vaeSupport) config['vaeSupport'] = this.vaeSupport;
     const arrays: WrapperArtifacts['arrays'] = {};
     if (this.histogram && this.histogram.dimension > 0) {
       const s = this.histogram.exportState();

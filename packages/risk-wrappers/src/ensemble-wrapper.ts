@@ -154,7 +154,7 @@ export class EnsembleWrapper extends RiskModel {
       return tf.tidy(() => {
         const { mean, variance } = tf.moments(tf.stack(outs.map((o) => o.yHat)), 0);
         const named: Partial<Record<NamedRisk, tf.Tensor>> = { 'epistemic.ensemble': tf.sqrt(variance) };
-        const fields: Partial<RiskFields> = { yHat: this.mode === 'post-hoc' ? (outs[0] as RiskTensor).yHat.clone() : mean, named };
+        const fields: Partial<RiskFields> = { yHat: this.mode === 'post-hoc' ? (outs[0] as RiskTensor).yHat.clone() : mean, named, outputs: (outs[0] as RiskTensor).outputs };
         const member0 = this.members[0] as ComposedWrapper;
         const probs = outs.map((o) => member0.probabilities(o.yHat));
         if (probs.every((p): p is tf.Tensor => p !== undefined)) {

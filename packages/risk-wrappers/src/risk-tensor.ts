@@ -33,6 +33,8 @@ export interface RiskFields {
   aleatoric?: tf.Tensor;
   /** Every estimate under its own name (see {@link NamedRisk}), each shaped like `yHat`; `bias`/`epistemic`/`aleatoric` are chosen among these. */
   named?: Partial<Record<NamedRisk, tf.Tensor>>;
+  /** What `yHat` holds: `'logits'` (or regression values) or `'probabilities'` (a sigmoid/softmax output). Default `'logits'`. */
+  outputs?: 'logits' | 'probabilities';
 }
 
 const RISKS: readonly RiskName[] = ['bias', 'epistemic', 'aleatoric'];
@@ -57,6 +59,8 @@ export class RiskTensor implements RiskFields {
   readonly aleatoric?: tf.Tensor;
   /** Every estimate under its own name (`epistemic.vae`, `epistemic.mcDropout`, ...); see {@link NamedRisk}. */
   readonly named: Readonly<Partial<Record<NamedRisk, tf.Tensor>>>;
+  /** What `yHat` holds: `'logits'` (or regression values) or `'probabilities'` (the model ends in sigmoid/softmax). */
+  readonly outputs: 'logits' | 'probabilities';
 
   /**
    * @param fields - The prediction and risks; each risk must have `yHat`'s shape.
@@ -79,6 +83,7 @@ export class RiskTensor implements RiskFields {
       named[k] = t;
     }
     this.named = named;
+    this.outputs = fields.outputs ?? 'logits';
   }
 
   /** The names of every named estimate present, sorted. */
@@ -106,8 +111,8 @@ export class RiskTensor implements RiskFields {
     return out;
   }
 
-  private static fromEntries(entries: Array<[string, tf.Tensor]>): RiskTensor {
-    const fields: Partial<RiskFields> & { named: Partial<Record<NamedRisk, tf.Tensor>> } = { named: {} };
+  private static fromEntries(entries: Array<[string, tf.Tensor]>, outputs: 'logits' | 'probabilities'): RiskTensor {
+    const fields: Partial<RiskFields> & { named: Partial<Record<NamedRisk, tf.Tensor>> } = { named: {}, outputs };
     for (const [k, t] of entries) {
       if (k.startsWith('named:')) fields.named[k.slice(6) as NamedRisk] = t;
       else fields[k as RiskName | 'yHat'] = t;
@@ -116,7 +121,7 @@ export class RiskTensor implements RiskFields {
   }
 
   private map(fn: (t: tf.Tensor) => tf.Tensor): RiskTensor {
-    return RiskTensor.fromEntries(this.fields().map(([k, t]) => [k, fn(t)]));
+    return RiskTensor.fromEntries(this.fields().map(([k, t]) => [k, fn(t)]), this.outputs);
   }
 
   private requireRisk(risk: RiskName | NamedRisk): tf.Tensor {
@@ -214,7 +219,7 @@ export class RiskTensor implements RiskFields {
       if (pk.join(',') !== keys.join(',')) throw new InvalidArgumentError(`RiskTensor.concat: parts carry different risks ([${keys.join(', ')}] vs [${pk.join(', ')}]).`);
     }
     const maps = parts.map((p) => new Map(p.fields()));
-    return RiskTensor.fromEntries(keys.map((k) => [k, tf.concat(maps.map((m) => m.get(k) as tf.Tensor), 0)]));
+    return RiskTensor.fromEntries(keys.map((k) => [k, tf.concat(maps.map((m) => m.get(k) as tf.Tensor), 0)]), first.outputs);
   }
 
   /** Disposes every tensor held. */

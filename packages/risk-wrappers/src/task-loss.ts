@@ -88,3 +88,17 @@ export function outputProbabilities(plan: TaskPlan | undefined, activation: Outp
   if (plan.space === 'probabilities') return tf.clone(output);
   return plan.kind === 'binary' ? tf.sigmoid(output) : tf.softmax(output);
 }
+
+/**
+ * Per-sample negative log-likelihood of logits for a cross-entropy family: elementwise
+ * `softplus(z) - y z` for binary outputs (shape of `z`), `-sum(y * logSoftmax(z))` over the
+ * last axis for categorical/sparse ones (shape `[n]`).
+ */
+export function logitNll(kind: TaskPlan['kind'], y: tf.Tensor, z: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    if (kind === 'binary') return tf.sub(tf.softplus(z), tf.mul(y, z));
+    const k = z.shape[z.rank - 1] as number;
+    const target = kind === 'sparse' ? tf.oneHot(tf.cast(y.reshape([-1]), 'int32'), k) : y.reshape([-1, k]);
+    return tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(z.reshape([-1, k]))), 1));
+  });
+}
