@@ -14,18 +14,24 @@ export interface RiskScoreRow {
   label?: number;
   /** Predicted face probability. */
   prediction?: number;
-  /** Representation bias: the density of the sample's features (low = under-represented). */
+  /** Representation bias: the log-density of the sample's representation (higher = better represented, lower = under-represented). */
   bias?: number;
   /** Epistemic (model) uncertainty. */
   epistemic?: number;
   /** Aleatoric (data) uncertainty. */
   aleatoric?: number;
+  /** Where `prediction` comes from: `model` (the user's frozen model's own output) or `joint` (a jointly trained wrapper). */
+  predictionSource?: string;
+  /** Where the risk comes from: `frozen-model` (parts fitted around the frozen model) or `retrained-copy` (MC dropout or ensemble members trained on the fit set). */
+  riskSource?: string;
+  /** Every named estimate of the wrapper (`epistemic.mutualInformation`, ...), for programs; not written to the files. */
+  named?: Record<string, number>;
 }
 
 /** Output formats of {@link formatRiskScores}. */
 export type RiskScoreFormat = 'csv' | 'json';
 
-const COLUMNS = ['index', 'file', 'group', 'label', 'prediction', 'bias', 'epistemic', 'aleatoric'] as const;
+const COLUMNS = ['index', 'file', 'group', 'label', 'prediction', 'bias', 'epistemic', 'aleatoric', 'predictionSource', 'riskSource'] as const;
 
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -40,7 +46,7 @@ function csvCell(value: unknown): string {
 /**
  * Formats per-sample risk scores. CSV (RFC 4180 quoting, `\n` line ends) has one column per
  * field present in any row, in a fixed order (index, file, group, label, prediction, bias,
- * epistemic, aleatoric); JSON is `{ "columns": [...], "rows": [{...}, ...] }`.
+ * epistemic, aleatoric, predictionSource, riskSource); JSON is `{ "columns": [...], "rows": [{...}, ...] }`.
  * @throws InvalidArgumentError for a non-finite number.
  */
 export function formatRiskScores(rows: readonly RiskScoreRow[], format: RiskScoreFormat): string {
