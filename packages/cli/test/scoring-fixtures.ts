@@ -1,0 +1,64 @@
+/** Test fixtures of the scoring tests: a small lab file and small fitted risk models, made by code. */
+import { join } from 'node:path';
+import { tf } from '@dbvae/backend';
+import { writeLabH5 } from '@dbvae/core-data';
+import { wrap, type WrapOptions } from '@dbvae/risk-wrappers';
+import { saveRiskModel } from '../src/scoring/risk-model-store';
+
+/** Image side of the fixtures. */
+export const SIDE = 8;
+
+/** Deterministic images (an LCG, independent of the code under test) and alternating labels. */
+export function fixtureImages(n: number, seed = 7): { images: Uint8Array; labels: number[] } {
+  const images = new Uint8Array(n * SIDE * SIDE * 3);
+  let s = seed >>> 0;
+  for (let i = 0; i < images.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    images[i] = s >>> 24;
+  }
+  return { images, labels: Array.from({ length: n }, (_, i) => i % 2) };
+}
+
+/** Writes an n-image lab file (8x8). */
+export async function fixtureLabFile(dir: string, name: string, n: number, seed = 7): Promise<string> {
+  const path = join(dir, name);
+  const { images, labels } = fixtureImages(n, seed);
+  await writeLabH5(path, { images, labels, height: SIDE, width: SIDE, channelOrder: 'rgb' });
+  return path;
+}
+
+/** A small CNN ending in logits, seeded. */
+export function smallCnn(seed = 1): tf.LayersModel {
+  const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 10 + k });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [SIDE, SIDE, 3], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: init(1) }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 8, activation: 'relu', kernelInitializer: init(2), name: 'features' }),
+      tf.layers.dense({ units: 1, kernelInitializer: init(3) }),
+    ],
+  });
+}
+
+/**
+ * Wraps the small CNN, fits it one epoch on 32 fixture images and saves it as a risk model
+ * folder. Returns the folder. The wrapper is disposed.
+ */
+export async function fixtureRiskModel(dir: string, name: string, options: WrapOptions, wrapperName: string): Promise<string> {
+  const out = join(dir, name);
+  const { images, labels } = fixtureImages(32, 99);
+  const x = tf.tidy(() => tf.tensor4d(Float32Array.from(images, (v) => v / 255), [32, SIDE, SIDE, 3]));
+  const y = tf.tensor2d(labels, [32, 1]);
+  const model = smallCnn();
+  const w = wrap(model, { featureLayer: 'features', ...options });
+  try {
+    w.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+    await w.fit(x, y, { epochs: 1, batchSize: 16, seed: 3 });
+    await saveRiskModel(out, w, { cliVersion: 'test', wrapper: wrapperName, inputShape: [SIDE, SIDE, 3], risks: [], settings: {} });
+  } finally {
+    tf.dispose([x, y]);
+    w.dispose();
+    model.dispose();
+  }
+  return out;
+}
