@@ -16,7 +16,23 @@ export { formatRiskScores, writeRiskScores, riskFormatFromPath, type RiskScoreRo
 export { synthCommand, runSynth, type SynthOptions } from './commands/synth';
 export { trainCommand, runTrain, type TrainOptions, type ModelKind } from './commands/train';
 export { evaluateCommand, runEvaluate, formatGroupMetricsTable, writeGroupMetricsJson, type EvaluateOptions } from './commands/evaluate';
-export { riskCommand, runRisk, type RiskOptions, type WrapperKind } from './commands/risk';
+export { riskCommand, runRisk, type RiskOptions } from './commands/risk';
+export {
+  fitRisk,
+  fitWrapped,
+  scoreRiskChunk,
+  wrapOptionsFor,
+  WRAPPER_KINDS,
+  PREDICTION_SOURCE,
+  SCORE_BATCH,
+  type WrapperKind,
+  type PredictionSource,
+  type RiskFitData,
+  type FitRiskOptions,
+  type FitWrappedOptions,
+  type FittedRisk,
+  type RiskChunk,
+} from './risk-scoring';
 export { demoCommand, runDemo, DEMO_SMALL, DEMO_FULL, type DemoOptions } from './commands/demo';
 export { writeReport, planReport, type WrittenReport, type WriteReportOptions, type PlannedSection, type PlannedItem } from './report/write-report';
 export {

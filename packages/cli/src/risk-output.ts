@@ -14,12 +14,14 @@ export interface RiskScoreRow {
   label?: number;
   /** Predicted face probability. */
   prediction?: number;
-  /** Representation bias: the density of the sample's features (low = under-represented). */
+  /** Representation bias: the log-density of the sample's representation (higher = better represented, lower = under-represented). */
   bias?: number;
   /** Epistemic (model) uncertainty. */
   epistemic?: number;
   /** Aleatoric (data) uncertainty. */
   aleatoric?: number;
+  /** Where `prediction` comes from: `model` (the user's frozen model) or `retrained-copy` (a copy trained by the risk method). */
+  predictionSource?: string;
   /** Why the sample has no scores (an image that cannot be read), if it failed. */
   error?: string;
 }
@@ -28,7 +30,7 @@ export interface RiskScoreRow {
 export type RiskScoreFormat = 'csv' | 'json';
 
 /** Every column of the output, in file order; a file has those present in any row. */
-export const RISK_COLUMNS = ['index', 'file', 'group', 'label', 'prediction', 'bias', 'epistemic', 'aleatoric', 'error'] as const;
+export const RISK_COLUMNS = ['index', 'file', 'group', 'label', 'prediction', 'bias', 'epistemic', 'aleatoric', 'predictionSource', 'error'] as const;
 
 /** A column of {@link RISK_COLUMNS}. */
 export type RiskColumn = (typeof RISK_COLUMNS)[number];
@@ -47,7 +49,7 @@ function csvCell(value: unknown): string {
 /**
  * Formats per-sample risk scores. CSV (RFC 4180 quoting, `\n` line ends) has one column per
  * field present in any row, in a fixed order (index, file, group, label, prediction, bias,
- * epistemic, aleatoric); JSON is `{ "columns": [...], "rows": [{...}, ...] }`.
+ * epistemic, aleatoric, predictionSource, error); JSON is `{ "columns": [...], "rows": [{...}, ...] }`.
  * @throws InvalidArgumentError for a non-finite number.
  */
 export function formatRiskScores(rows: readonly RiskScoreRow[], format: RiskScoreFormat): string {

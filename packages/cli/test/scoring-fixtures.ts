@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { tf } from '@dbvae/backend';
 import { writeLabH5 } from '@dbvae/core-data';
-import { wrap, type WrapOptions } from '@dbvae/risk-wrappers';
+import type { WrapOptions } from '@dbvae/risk-wrappers';
+import { fitWrapped } from '../src/risk-scoring';
 import { saveRiskModel } from '../src/scoring/risk-model-store';
 
 /** Image side of the fixtures. */
@@ -41,23 +42,18 @@ export function smallCnn(seed = 1): tf.LayersModel {
 }
 
 /**
- * Wraps the small CNN, fits it one epoch on 32 fixture images and saves it as a risk model
- * folder. Returns the folder. The wrapper is disposed.
+ * Fits a risk for the small CNN (one epoch on 32 fixture images, through `fitWrapped`, post-hoc
+ * unless `retrained`) and saves it as a risk model folder. Returns the folder.
  */
-export async function fixtureRiskModel(dir: string, name: string, options: WrapOptions, wrapperName: string): Promise<string> {
+export async function fixtureRiskModel(dir: string, name: string, options: WrapOptions, wrapperName: string, retrained = false): Promise<string> {
   const out = join(dir, name);
   const { images, labels } = fixtureImages(32, 99);
-  const x = tf.tidy(() => tf.tensor4d(Float32Array.from(images, (v) => v / 255), [32, SIDE, SIDE, 3]));
-  const y = tf.tensor2d(labels, [32, 1]);
   const model = smallCnn();
-  const w = wrap(model, { featureLayer: 'features', ...options });
+  const fitted = await fitWrapped(model, { images, labels: Uint8Array.from(labels), height: SIDE, width: SIDE }, { wrap: { featureLayer: 'features', ...options }, predictionSource: retrained ? 'retrained-copy' : 'model', epochs: 1, batchSize: 16, seed: 3, kind: wrapperName });
   try {
-    w.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
-    await w.fit(x, y, { epochs: 1, batchSize: 16, seed: 3 });
-    await saveRiskModel(out, w, { cliVersion: 'test', wrapper: wrapperName, inputShape: [SIDE, SIDE, 3], risks: [], settings: {} });
+    await saveRiskModel(out, fitted, { cliVersion: 'test', wrapper: wrapperName, inputShape: [SIDE, SIDE, 3], settings: {} });
   } finally {
-    tf.dispose([x, y]);
-    w.dispose();
+    fitted.dispose();
     model.dispose();
   }
   return out;

@@ -28,7 +28,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cli-streaming-'));
   data = await fixtureLabFile(dir, 'data.h5', N);
   deterministic = await fixtureRiskModel(dir, 'det', { bias: true, aleatoric: true }, 'histogram+mve');
-  stochastic = await fixtureRiskModel(dir, 'sto', { bias: true, epistemic: 'dropout', dropout: { passes: 3 } }, 'dropout');
+  stochastic = await fixtureRiskModel(dir, 'sto', { bias: true, epistemic: 'dropout', dropout: { passes: 3 } }, 'dropout', true);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -37,18 +37,20 @@ describe('streaming risk scoring', () => {
     const out = join(dir, 'det.csv');
     const result = await scoreToFile({ data, riskModelDir: deterministic, out, chunkSize: 7, workers: 1, seed: 5 }, quiet);
     expect(result).toMatchObject({ rows: N, failed: 0, resumedChunks: 0 });
-    // Independent reference: the whole file in memory, one predict call, rows built here.
+    // Independent reference: the whole file in memory, one predict call of the frozen model and of the wrapper, rows built here.
     const whole = await readLabH5(data);
     const x = uint8ToFloatBatch(whole.images, { height: SIDE, width: SIDE, channelOrder: 'bgr' });
     const wrapper = await loadRiskWrapper(fileSystemIOHandler(join(deterministic, 'wrapper')));
+    const model = await tf.loadLayersModel(fileSystemIOHandler(join(deterministic, 'model')));
     const risk = wrapper.predict(x);
-    const probs = tf.tidy(() => tf.sigmoid(risk.yHat).dataSync());
+    const probs = tf.tidy(() => tf.sigmoid(model.predict(x) as tf.Tensor).dataSync());
     const bias = risk.bias!.dataSync();
     const aleatoric = risk.aleatoric!.dataSync();
-    const rows: RiskScoreRow[] = Array.from({ length: N }, (_, i) => ({ index: i, label: whole.labels[i], prediction: probs[i], bias: bias[i], aleatoric: aleatoric[i] }));
+    const rows: RiskScoreRow[] = Array.from({ length: N }, (_, i) => ({ index: i, label: whole.labels[i], prediction: probs[i], bias: bias[i], aleatoric: aleatoric[i], predictionSource: 'model' }));
     tf.dispose([x]);
     risk.dispose();
     wrapper.dispose();
+    model.dispose();
     expect(readFileSync(out, 'utf8')).toBe(formatRiskScores(rows, 'csv'));
     expect(existsSync(resumablePaths(out).partial)).toBe(false);
     expect(existsSync(resumablePaths(out).progress)).toBe(false);
@@ -60,7 +62,7 @@ describe('streaming risk scoring', () => {
     await scoreToFile({ data, riskModelDir: stochastic, out: one, chunkSize: 8, workers: 1, seed: 11 }, quiet);
     await scoreToFile({ data, riskModelDir: stochastic, out: two, chunkSize: 8, workers: 2, seed: 11 }, quiet);
     const a = JSON.parse(readFileSync(one, 'utf8')) as { columns: string[]; rows: RiskScoreRow[] };
-    expect(a.columns).toEqual(['index', 'label', 'prediction', 'bias', 'epistemic']);
+    expect(a.columns).toEqual(['index', 'label', 'prediction', 'bias', 'epistemic', 'predictionSource']);
     expect(a.rows.map((r) => r.index)).toEqual(Array.from({ length: N }, (_, i) => i));
     expect(readFileSync(two, 'utf8')).toBe(readFileSync(one, 'utf8'));
     // The seed matters: another seed draws other dropout masks.
@@ -133,7 +135,7 @@ describe('streaming risk scoring', () => {
     const result = await scoreToFile({ data: list, riskModelDir: deterministic, out, chunkSize: 3, workers: 1, seed: 0 }, quiet);
     expect(result).toMatchObject({ rows: 4, failed: 1 });
     const { columns, rows } = JSON.parse(readFileSync(out, 'utf8')) as { columns: string[]; rows: RiskScoreRow[] };
-    expect(columns).toEqual(['index', 'file', 'label', 'prediction', 'bias', 'aleatoric', 'error']);
+    expect(columns).toEqual(['index', 'file', 'label', 'prediction', 'bias', 'aleatoric', 'predictionSource', 'error']);
     expect(rows[1]).toMatchObject({ index: 1, file: 'imgs/bad.png', label: 1 });
     expect(rows[1]!.error).toMatch(/cannot decode imgs\/bad\.png/);
     expect(rows[1]!.prediction).toBeUndefined();

@@ -1,28 +1,34 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import packageJson from '../../package.json';
 import { requireInput, resolvePath, str, type CliIO, type CommandDefinition } from '../command';
 import { InputError, UsageError } from '../errors';
 import { writeDirAtomic } from '../fs-atomic';
-import { loadStoredModel } from '../model-store';
+import { loadStoredModel, MODEL_MANIFEST, type ModelManifest } from '../model-store';
 import { ProgressBar } from '../progress';
 import type { AccuracyVsRiskSeries, ReportData } from '../report/types';
 import { writeReport } from '../report/write-report';
 import { riskFormatFromPath } from '../risk-output';
+import { PREDICTION_SOURCE, WRAPPER_KINDS, type FittedRisk, type WrapperKind } from '../risk-scoring';
 import { readRiskModelManifest, saveRiskModel } from '../scoring/risk-model-store';
 import { scoreToFile } from '../scoring/score-to-file';
 
-const CLI_VERSION: string = packageJson.version;
+export type { WrapperKind };
 
-/** Risk estimators `dbvae risk` can wrap a model with. */
-export type WrapperKind = 'histogram-vae' | 'mve' | 'dropout' | 'ensemble';
+const CLI_VERSION: string = packageJson.version;
 
 /** Options of `dbvae risk`. */
 export interface RiskOptions {
   /** Folder written by `dbvae train` (not needed with `riskModel`). */
   model?: string;
-  /** Lab-layout HDF5 file, folder of images (with group sub-folders) or list of image paths: every image is scored. */
+  /**
+   * Lab-layout HDF5 file the risk components are fitted on (labels used). Default: the training
+   * file recorded in the model's manifest by `dbvae train`. Never the scored data.
+   */
+  fit?: string;
+  /** Data to score, streaming: lab-layout HDF5 file, folder of images (with group sub-folders or not) or text list of image paths. */
   data: string;
   /** Risk estimator to fit (not needed with `riskModel`). */
   wrapper?: WrapperKind;
@@ -30,25 +36,27 @@ export interface RiskOptions {
   out: string;
   /** Report folder, if any. */
   report?: string;
-  /** Epochs to fit the wrapper's risk heads. */
+  /** Epochs to fit the wrapper's risk components on the fit set. */
   epochs: number;
-  /** Fit the risk heads on at most this many samples (the first ones). */
-  maxSamples: number;
+  /** Score only the first this many samples of `data` (default: all of them). */
+  maxSamples?: number;
+  /** Fit on at most this many images of the fit set (a seeded uniform subset). Default 4000. */
+  maxFitSamples?: number;
   seed: number;
   /** A fitted risk model folder to score with (skips fitting). */
   riskModel?: string;
   /** Save the fitted risk model here. */
   saveRiskModel?: string;
-  /** Scoring threads (1 = the main thread). */
-  workers: number;
-  /** Images per chunk: the unit of reading, seeding and resumption. */
-  chunkSize: number;
-  /** `redis://HOST:PORT/DB`: score through BullMQ workers instead of locally. */
+  /** Scoring threads (1 = the main thread). Default 1. */
+  workers?: number;
+  /** Images per chunk: the unit of reading, seeding and resumption. Default 256. */
+  chunkSize?: number;
+  /** `redis://HOST:PORT/DB`: score through BullMQ workers (`dbvae worker`) instead of locally. */
   queue?: string;
   /** Name of the queued job (a restarted coordinator with the same name resumes it). */
   job?: string;
-  /** Images per queued shard (a multiple of the chunk size). */
-  shardSize: number;
+  /** Images per queued shard (a multiple of the chunk size). Default 4096. */
+  shardSize?: number;
 }
 
 interface FitData {
@@ -59,94 +67,109 @@ interface FitData {
   width: number;
 }
 
-/** The first `maxSamples` images of a source, for fitting (folders and lists count as faces). */
-async function loadFitData(path: string, maxSamples: number, size: [number, number]): Promise<FitData> {
-  const { openImageSource } = await import('@dbvae/core-data');
-  const source = await openImageSource(path, { size });
+/** The fit set: a seeded uniform subset (in file order) of at most `maxSamples` images of a lab-layout file, as RGB. */
+async function loadFitData(path: string, maxSamples: number, seed: number): Promise<FitData> {
+  const { createRandom } = await import('@dbvae/backend');
+  const core = await import('@dbvae/core-data');
+  const d = await core.readLabH5(path);
+  const size = d.height * d.width * 3;
+  const k = Math.min(d.n, maxSamples);
+  const picked = k === d.n ? Int32Array.from({ length: d.n }, (_, i) => i) : core.sampleUniformWithoutReplacement(d.n, k, createRandom(seed)).sort();
+  const images = new Uint8Array(k * size);
+  const labels = new Uint8Array(k);
+  picked.forEach((row, i) => {
+    images.set(d.images.subarray(row * size, (row + 1) * size), i * size);
+    labels[i] = d.labels[row] as number;
+  });
+  if (d.channelOrder === 'bgr') core.swapRedBlueInPlace(images);
+  return { images, labels, n: k, height: d.height, width: d.width };
+}
+
+/** The fit file: `--fit`, else the training file recorded by `dbvae train`. @throws InputError when neither names an existing file. */
+async function resolveFitPath(options: RiskOptions & { model: string }, manifest: ModelManifest): Promise<string> {
+  if (options.fit !== undefined) {
+    await requireInput(options.fit, 'file', '--fit');
+    return options.fit;
+  }
+  const recorded = manifest.settings['data'];
+  if (typeof recorded !== 'string' || recorded === '') {
+    throw new InputError(`--model ${options.model}: its ${MODEL_MANIFEST} records no training file; name the data to fit the risk on with --fit <train.h5> (not the data you score).`);
+  }
   try {
-    const n = Math.min(source.n, maxSamples);
-    const chunk = await source.read(0, n);
-    if (chunk.failures.length > 0) throw new InputError(`--data ${path}: ${chunk.failures[0]!.reason} (${chunk.failures.length} images cannot be read).`);
-    return { images: chunk.images, labels: chunk.labels ?? new Uint8Array(n).fill(1), n, height: source.height, width: source.width };
-  } finally {
-    await source.close();
+    await requireInput(recorded, 'file', 'the training file');
+  } catch (cause) {
+    throw new InputError(`--model ${options.model} was trained on ${recorded}, which is no longer there; pass the training file (or another labelled set from the same distribution) with --fit <train.h5>.`, { cause });
+  }
+  return recorded;
+}
+
+/** Checks before any work that `path` can be created: its folder exists and is writable. */
+async function requireWritable(path: string, flag: string): Promise<void> {
+  const dir = dirname(path);
+  try {
+    await access(dir, constants.W_OK);
+  } catch (cause) {
+    throw new InputError(`${flag} ${path}: cannot write into ${dir}; create the folder or choose another path.`, { cause });
   }
 }
 
-const WRAP_OPTIONS = {
-  'histogram-vae': { bias: true, epistemic: 'vae', vae: { latentDim: 32, decoder: 'auto' } },
-  mve: { aleatoric: true },
-  dropout: { epistemic: 'dropout' },
-  ensemble: { epistemic: 'ensemble' },
-} as const;
-
-const RISKS_OF: Record<WrapperKind, Array<'bias' | 'epistemic' | 'aleatoric'>> = {
-  'histogram-vae': ['bias', 'epistemic'],
-  mve: ['aleatoric'],
-  dropout: ['epistemic'],
-  ensemble: ['epistemic'],
-};
-
 /**
- * Wraps the model with a risk estimator, fits its risk heads on the first `maxSamples`
- * samples of `options.data` and saves the fitted risk model into `dir` (atomically).
- * @throws InputError for a missing model or data path, or a DB-VAE model (the wrappers need the standard CNN).
+ * Fits a risk estimator on the fit set (`--fit`, default the model's training file; never the
+ * scored data) with {@link fitRisk} and saves it, with the frozen model, as a risk model folder
+ * (atomically): what `--risk-model` and the queue workers load.
+ * @throws InputError for a missing model or fit file, or a DB-VAE model (the wrappers need the standard CNN).
  */
 export async function fitRiskModel(options: RiskOptions & { model: string; wrapper: WrapperKind }, dir: string, io: CliIO): Promise<void> {
   await requireInput(options.model, 'dir', '--model');
-  const { tf } = await import('@dbvae/backend');
-  const { uint8ToFloatBatch } = await import('@dbvae/core-data');
-  const rw = await import('@dbvae/risk-wrappers');
+  const { fitRisk } = await import('../risk-scoring');
   const stored = await loadStoredModel(options.model);
-  if (!stored.classifier) {
-    stored.dispose();
-    throw new InputError(`--model ${options.model}: risk wrappers wrap the standard CNN; train one with 'dbvae train --model standard' (the DB-VAE scores its own bias in 'dbvae demo').`);
-  }
-  const [h, w] = stored.manifest.inputShape;
-  let x: import('@dbvae/backend').tf.Tensor4D | undefined;
-  let y: import('@dbvae/backend').tf.Tensor2D | undefined;
-  let wrapper: import('@dbvae/risk-wrappers').RiskModel | undefined;
+  let fitted: FittedRisk | undefined;
   try {
-    const data = await loadFitData(options.data, options.maxSamples, [h, w]);
-    if (data.height !== h || data.width !== w) throw new InputError(`--data ${options.data}: images are ${data.height}x${data.width} but the model takes ${h}x${w}.`);
-    x = uint8ToFloatBatch(data.images, { height: h, width: w });
-    y = tf.tensor2d(Array.from(data.labels), [data.n, 1]);
-    wrapper = rw.wrap(stored.classifier, { ...WRAP_OPTIONS[options.wrapper], seed: options.seed });
-    wrapper.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
-    const steps = Math.ceil(data.n / 32);
-    const bar = new ProgressBar({ total: options.epochs, label: `fitting ${options.wrapper}`, stream: io.stderr });
-    await wrapper.fit(x, y, { epochs: options.epochs, batchSize: 32, seed: options.seed, callbacks: { onEpochEnd: () => bar.tick() } });
-    bar.done(`${steps} steps per epoch`);
-    const fitted = wrapper;
+    if (!stored.classifier) {
+      throw new InputError(`--model ${options.model}: risk wrappers wrap the standard CNN; train one with 'dbvae train --model standard' (the DB-VAE scores its own bias in 'dbvae demo').`);
+    }
+    const fitPath = await resolveFitPath(options, stored.manifest);
+    if (resolve(fitPath) === resolve(options.data)) io.stderr.write(`note: --data is the fit set itself (${fitPath}); its scores are in-sample.\n`);
+    const [h, w] = stored.manifest.inputShape;
+    const fitData = await loadFitData(fitPath, options.maxFitSamples ?? 4000, options.seed);
+    if (fitData.height !== h || fitData.width !== w) throw new InputError(`--fit ${fitPath}: images are ${fitData.height}x${fitData.width} but the model takes ${h}x${w}.`);
+    const source = PREDICTION_SOURCE[options.wrapper];
+    io.stderr.write(`Fitting ${options.wrapper} on ${fitData.n} images of ${fitPath} (${source === 'model' ? 'post-hoc: the model is frozen, predictions are its own' : "trains a copy of the model: predictions are the copy's"})\n`);
+    const fitBar = new ProgressBar({ total: options.epochs, label: `fitting ${options.wrapper}`, stream: io.stderr });
+    fitted = await fitRisk(stored.classifier, fitData, { wrapper: options.wrapper, epochs: options.epochs, seed: options.seed, onEpochEnd: (_e, loss) => fitBar.tick(1, `loss ${loss.toFixed(4)}`) });
+    fitBar.done();
+    const done = fitted;
     await writeDirAtomic(dir, (tmp) =>
-      saveRiskModel(tmp, fitted, {
+      saveRiskModel(tmp, done, {
         cliVersion: CLI_VERSION,
         wrapper: options.wrapper,
         inputShape: [h, w, 3],
-        risks: RISKS_OF[options.wrapper],
-        settings: { model: options.model, fittedOn: options.data, samples: data.n, epochs: options.epochs, seed: options.seed },
+        settings: { model: options.model, fit: fitPath, fitSamples: fitData.n, epochs: options.epochs, seed: options.seed },
       }),
     );
   } finally {
-    x?.dispose();
-    y?.dispose();
-    wrapper?.dispose();
+    fitted?.dispose();
     stored.dispose();
   }
 }
 
 /**
- * Scores every sample of `options.data` with a risk model, streaming: fits one first (on the
- * first `maxSamples` samples) unless `riskModel` names a saved one, then reads the data in
- * chunks, scores them on `workers` threads (or through BullMQ workers with `queue`), appends
- * rows in input order and writes the CSV/JSON atomically; an interrupted run resumes. With
+ * Scores every sample of `options.data` with a risk model, streaming. Unless `riskModel` names a
+ * saved one, first fits one on the fit set (`--fit`, default the model's training file; never
+ * the scored data; see {@link fitRiskModel}) and saves it (`saveRiskModel`, or a temporary
+ * folder). Then reads the data in chunks, scores them on `workers` threads (or through BullMQ
+ * workers with `queue`), appends rows in input order and writes the CSV/JSON atomically; rerun
+ * after an interruption, it resumes after the last complete chunk. The prediction column is the
+ * frozen model's own output for post-hoc wrappers (column predictionSource says which). With
  * `--report`, also writes the accuracy-versus-risk report. Images of a folder or list are taken
  * as faces (label 1).
  * @throws UsageError when neither a risk model nor a model and wrapper are given;
- *   InputError for a missing model or data path, or a DB-VAE model.
+ *   InputError for a missing model, fit or data path, an unwritable output, or a DB-VAE model.
  */
 export async function runRisk(options: RiskOptions, io: CliIO): Promise<void> {
   await requireInput(options.data, 'any', '--data');
+  await requireWritable(options.out, '--out');
+  const { workers = 1, chunkSize = 256, shardSize = 4096 } = options;
   const { initBackend } = await import('@dbvae/backend');
   await initBackend();
   let riskModelDir = options.riskModel;
@@ -154,12 +177,12 @@ export async function runRisk(options: RiskOptions, io: CliIO): Promise<void> {
   try {
     if (riskModelDir === undefined) {
       if (options.model === undefined || options.wrapper === undefined) throw new UsageError('give --model and --wrapper to fit a risk model, or --risk-model <dir> to score with a saved one.', 'risk');
+      if (options.queue !== undefined && options.saveRiskModel === undefined) throw new UsageError('--queue needs the risk model in a folder every worker can read: add --save-risk-model <dir> (or score with --risk-model <dir>).', 'risk');
       if (options.saveRiskModel === undefined) {
         // The threads (or queue workers) load the fitted model from a folder, so it is saved even when not asked for.
         tmpDir = await mkdtemp(join(tmpdir(), 'dbvae-risk-model-'));
         riskModelDir = join(tmpDir, 'risk-model');
       } else riskModelDir = options.saveRiskModel;
-      if (options.queue !== undefined && options.saveRiskModel === undefined) throw new UsageError('--queue needs the risk model in a folder every worker can read: add --save-risk-model <dir> (or score with --risk-model <dir>).', 'risk');
       await fitRiskModel({ ...options, model: options.model, wrapper: options.wrapper }, riskModelDir, io);
       if (options.saveRiskModel !== undefined) io.stdout.write(`Risk model: ${options.saveRiskModel}\n`);
     } else {
@@ -167,14 +190,14 @@ export async function runRisk(options: RiskOptions, io: CliIO): Promise<void> {
     }
     if (options.queue !== undefined) {
       const { runCoordinator } = await import('../queue/coordinator');
-      const result = await runCoordinator({ url: options.queue, data: options.data, riskModelDir, out: options.out, chunkSize: options.chunkSize, shardSize: options.shardSize, seed: options.seed, jobName: options.job }, io);
+      const result = await runCoordinator({ url: options.queue, data: options.data, riskModelDir, out: options.out, chunkSize, shardSize, seed: options.seed, jobName: options.job, limit: options.maxSamples }, io);
       io.stdout.write(`Wrote ${result.rows} rows to ${options.out}${result.failed > 0 ? ` (${result.failed} failed, see the error column)` : ''}\n`);
     } else {
-      const result = await scoreToFile({ data: options.data, riskModelDir, out: options.out, chunkSize: options.chunkSize, workers: options.workers, seed: options.seed }, io);
+      const result = await scoreToFile({ data: options.data, riskModelDir, out: options.out, chunkSize, workers, seed: options.seed, limit: options.maxSamples }, io);
       io.stdout.write(`Wrote ${result.rows} rows to ${options.out}${result.failed > 0 ? ` (${result.failed} failed, see the error column)` : ''}\n`);
     }
     if (options.report) {
-      const written = await writeRiskReport(options.report, options.out, options.data, riskModelDir, options);
+      const written = await writeRiskReport(options.report, options.out, options.data, riskModelDir, { ...options, chunkSize });
       io.stdout.write(`Report: ${written}\n`);
     }
   } finally {
@@ -183,7 +206,7 @@ export async function runRisk(options: RiskOptions, io: CliIO): Promise<void> {
 }
 
 /** Writes the accuracy-versus-risk report from a finished scores file (a second, streaming pass over the images for the face grids). */
-async function writeRiskReport(reportDir: string, out: string, data: string, riskModelDir: string, options: RiskOptions): Promise<string> {
+async function writeRiskReport(reportDir: string, out: string, data: string, riskModelDir: string, options: RiskOptions & { chunkSize: number }): Promise<string> {
   const rw = await import('@dbvae/risk-wrappers');
   const { readRiskScores } = await import('../scoring/read-risk-scores');
   const { streamingFaceGrids } = await import('../scoring/streaming-face-grids');
@@ -197,10 +220,10 @@ async function writeRiskReport(reportDir: string, out: string, data: string, ris
   const imageGrids = rows.length > 0 && rows[0]!.bias !== undefined ? await streamingFaceGrids(data, manifest.inputShape, rows.map((r) => r.index), Float64Array.from(rows, (r) => r.bias!), numChunks, Math.min(8, rows.length), options.chunkSize) : undefined;
   const report: ReportData = {
     title: `Risk of the standard CNN (${manifest.wrapper})`,
-    subtitle: `${rows.length} samples of ${data}, scored by the ${manifest.wrapper} wrapper.`,
+    subtitle: `${rows.length} samples of ${data}, scored by the ${manifest.wrapper} wrapper fitted on ${String(manifest.settings.fitSamples ?? '?')} images of ${String(manifest.settings.fit ?? '?')}. Bias is a log-density: lower means less represented. Predictions: ${manifest.predictionSource === 'model' ? "the model's own (frozen)" : 'a copy of the model retrained by the method'}.`,
     accuracyVsRisk: series,
     imageGrids,
-    settings: { model: String(manifest.settings.model ?? ''), data, wrapper: manifest.wrapper, epochs: Number(manifest.settings.epochs ?? 0), samples: rows.length, seed: options.seed },
+    settings: { model: String(manifest.settings.model ?? ''), fit: String(manifest.settings.fit ?? ''), data, wrapper: manifest.wrapper, predictions: manifest.predictionSource, epochs: Number(manifest.settings.epochs ?? 0), samples: rows.length, seed: options.seed },
   };
   return (await writeReport(reportDir, report)).indexPath;
 }
@@ -210,15 +233,17 @@ export const riskCommand: CommandDefinition<RiskOptions> = {
   name: 'risk',
   summary: 'Per-sample risk scores (bias, epistemic, aleatoric) as CSV/JSON, plus a report.',
   description:
-    'Wraps a standard CNN trained by dbvae train with a risk estimator, fits its risk heads on the first --max-samples samples of --data (images of a folder or list count as faces) and scores every sample: histogram-vae (representation bias and epistemic uncertainty), mve (aleatoric), dropout (epistemic, Monte Carlo dropout) or ensemble (epistemic). --save-risk-model keeps the fitted risk model; --risk-model scores with a saved one. Scoring streams: --data is read --chunk-size images at a time, on --workers threads, and rows are appended in input order; the CSV/JSON is written atomically at the end, and a rerun of an interrupted command resumes after its last complete chunk. With --queue redis://HOST:PORT/DB the data is split into shards scored by any number of `dbvae worker` processes. Writes one row per sample (index, file, group, label, prediction, the risk columns, and error for images that cannot be read) to --out, and with --report an HTML report of accuracy against risk percentile.',
+    "Wraps a standard CNN trained by dbvae train with a risk estimator fitted on --fit (default: the training file recorded when the model was trained; never on --data) and scores every sample of --data (an HDF5 file, a folder of images with one sub-folder per group or not, or a text file listing image paths; folder and list images count as faces): histogram-vae (representation bias as a log-density, higher = better represented, and epistemic uncertainty) and mve (aleatoric) are post-hoc: the model is frozen and the prediction column is its own output, as in dbvae evaluate; dropout (Monte Carlo dropout) and ensemble (epistemic) train a copy of the model on --fit, and their predictions are the copy's (column predictionSource says which). The model folder is only read. --save-risk-model keeps the fitted risk model; --risk-model scores with a saved one (no fitting). Scoring streams: --data is read --chunk-size images at a time on --workers threads, rows are appended in input order, the CSV/JSON is written atomically at the end, and rerunning an interrupted command resumes after its last complete chunk. With --queue redis://HOST:PORT/DB the data is split into shards that any number of `dbvae worker` processes score. Writes one row per sample (index, file, group, label, prediction, bias, epistemic, aleatoric, predictionSource, and error for images that cannot be read) to --out, as CSV or JSON by its extension, and with --report an HTML report of accuracy against risk percentile.",
   options: [
     { name: 'model', kind: 'path', placeholder: '<dir>', description: 'Model folder written by dbvae train (to fit a risk model)' },
-    { name: 'data', kind: 'path', required: true, placeholder: '<h5|folder|list>', description: 'Lab-layout HDF5 file, folder of images or text list of image paths' },
-    { name: 'wrapper', kind: 'choice', choices: ['histogram-vae', 'mve', 'dropout', 'ensemble'], description: 'Risk estimator to fit' },
+    { name: 'data', kind: 'path', required: true, placeholder: '<h5|folder|list>', description: 'Data to score: lab-layout HDF5 file, folder of images or text list of image paths' },
+    { name: 'fit', kind: 'path', placeholder: '<train.h5>', description: "Labelled lab-layout HDF5 file the risk is fitted on (default: the model's training file)" },
+    { name: 'wrapper', kind: 'choice', choices: WRAPPER_KINDS, description: 'Risk estimator to fit' },
     { name: 'out', kind: 'path', default: 'risk.csv', placeholder: '<file.csv|file.json>', description: 'Per-sample scores' },
     { name: 'report', kind: 'path', placeholder: '<dir>', description: 'Also write an HTML report here' },
-    { name: 'epochs', kind: 'int', default: 2, min: 1, description: 'Epochs to fit the risk heads' },
-    { name: 'max-samples', kind: 'int', default: 5000, min: 1, description: 'Fit the risk heads on at most this many samples (the first ones); every sample is scored' },
+    { name: 'epochs', kind: 'int', default: 2, min: 1, description: 'Epochs to fit the risk on --fit' },
+    { name: 'max-samples', kind: 'int', min: 1, description: 'Score only the first this many samples of --data (default: all)' },
+    { name: 'max-fit-samples', kind: 'int', default: 4000, min: 1, description: 'Fit on at most this many images of --fit (a seeded uniform subset)' },
     { name: 'seed', kind: 'int', default: 0, min: 0, description: 'Random seed' },
     { name: 'save-risk-model', kind: 'path', placeholder: '<dir>', description: 'Save the fitted risk model here' },
     { name: 'risk-model', kind: 'path', placeholder: '<dir>', description: 'Score with a saved risk model (no fitting)' },
@@ -229,9 +254,10 @@ export const riskCommand: CommandDefinition<RiskOptions> = {
     { name: 'shard-size', kind: 'int', default: 4096, min: 1, description: 'Images per queued shard (a multiple of --chunk-size)' },
   ],
   examples: [
-    'dbvae risk --model models/standard --data data/synth/train.h5 --wrapper histogram-vae --save-risk-model models/risk --out risk.csv --report report/risk',
-    'dbvae risk --risk-model models/risk --data data/all-images.txt --workers 2 --out risk.json',
-    'dbvae risk --risk-model /shared/risk --data /shared/faces.h5 --queue redis://127.0.0.1:6379/0 --out risk.csv   # then: dbvae worker --queue redis://127.0.0.1:6379/0',
+    'dbvae risk --model models/standard --data data/synth/test --wrapper histogram-vae --out risk.csv --report report/risk',
+    'dbvae risk --model models/standard --fit data/synth/train.h5 --data data/synth/test --wrapper mve --save-risk-model models/risk-mve --out risk.json',
+    'dbvae risk --risk-model models/risk-mve --data data/all-images.txt --workers 2 --out risk-all.csv',
+    'dbvae risk --risk-model /shared/risk-mve --data /shared/faces.h5 --queue redis://127.0.0.1:6379/0 --out risk.csv   # then: dbvae worker --queue redis://127.0.0.1:6379/0',
   ],
   toOptions: (v, io) => {
     const out = str(v, 'out');
@@ -249,12 +275,14 @@ export const riskCommand: CommandDefinition<RiskOptions> = {
     if (v.queue !== undefined && shardSize % chunkSize !== 0) throw new UsageError(`--shard-size (${shardSize}) must be a multiple of --chunk-size (${chunkSize}).`, 'risk');
     return {
       model: path('model'),
+      fit: path('fit'),
       data: resolvePath(io, str(v, 'data')),
       wrapper: v.wrapper as WrapperKind | undefined,
       out: resolvePath(io, out),
       report: path('report'),
       epochs: v.epochs as number,
-      maxSamples: v['max-samples'] as number,
+      maxSamples: v['max-samples'] as number | undefined,
+      maxFitSamples: v['max-fit-samples'] as number,
       seed: v.seed as number,
       riskModel,
       saveRiskModel: path('save-risk-model'),

@@ -35,6 +35,8 @@ export interface CoordinatorOptions {
   jobName?: string;
   /** Attempts per shard before it fails for good. Default 5. */
   attempts?: number;
+  /** Score only the first this many images (default: all). */
+  limit?: number;
   /** How often Redis is polled when no event arrives (events can be lost across a Redis restart). Default 1000 ms. */
   pollMs?: number;
 }
@@ -68,7 +70,7 @@ export async function runCoordinator(options: CoordinatorOptions, io: CliIO): Pr
   const manifest = await readRiskModelManifest(riskModelDir);
   const [h, w] = manifest.inputShape;
   const source = await openImageSource(data, { size: [h, w] });
-  const n = source.n;
+  const n = options.limit === undefined ? source.n : Math.min(options.limit, source.n);
   const sourceSize = [source.height, source.width];
   await source.close();
   if (sourceSize[0] !== h || sourceSize[1] !== w) throw new InputError(`--data ${data}: images are ${sourceSize[0]}x${sourceSize[1]} but the risk model takes ${h}x${w}.`);

@@ -8,6 +8,8 @@ export interface ScoredImage {
   epistemic?: number;
   /** Aleatoric uncertainty. */
   aleatoric?: number;
+  /** Where `prediction` comes from (`model`: the frozen model; `retrained-copy`). */
+  predictionSource?: string;
 }
 
 /** Per-chunk settings of a {@link ChunkScorer}. */

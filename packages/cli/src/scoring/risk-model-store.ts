@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RiskModel } from '@dbvae/risk-wrappers';
+import type { FittedRisk } from '../risk-scoring';
 import { InputError } from '../errors';
 import type { ChunkScorer, ScoredImage } from './chunk-scorer';
 
@@ -15,8 +16,8 @@ export interface RiskModelManifest {
   wrapper: string;
   /** Input shape `[height, width, channels]`. */
   inputShape: [number, number, number];
-  /** Risk fields its rows carry. */
-  risks: Array<'bias' | 'epistemic' | 'aleatoric'>;
+  /** Where predictions come from: the frozen model (`model`) or the wrapper's retrained copy. */
+  predictionSource: 'model' | 'retrained-copy';
   /** How it was fitted (model folder, data, epochs, seed). */
   settings: Record<string, unknown>;
   /** When it was written (ISO). */
@@ -27,6 +28,8 @@ export interface RiskModelManifest {
 export const RISK_MODEL_MANIFEST = 'dbvae-risk-model.json';
 /** Sub-folder holding the wrapper's tfjs artifacts. */
 export const RISK_MODEL_SUBDIR = 'wrapper';
+/** Sub-folder holding the user's frozen model (the predictions of post-hoc wrappers). */
+export const RISK_MODEL_MODEL_SUBDIR = 'model';
 
 /** A fitted risk model loaded for scoring. */
 export interface LoadedRiskModel {
@@ -40,29 +43,33 @@ export interface LoadedRiskModel {
 }
 
 /**
- * Saves a fitted wrapper into `dir` (normally the temporary folder of `writeDirAtomic`): its
- * tfjs artifacts under `wrapper/` and the manifest.
+ * Saves a fitted risk (from `fitRisk` / `fitWrapped`) into `dir` (normally the temporary folder
+ * of `writeDirAtomic`): the wrapper's tfjs artifacts under `wrapper/`, the frozen model under
+ * `model/` and the manifest.
  */
-export async function saveRiskModel(dir: string, wrapper: RiskModel, manifest: Omit<RiskModelManifest, 'format' | 'version' | 'createdAt'>): Promise<void> {
+export async function saveRiskModel(dir: string, fitted: FittedRisk, manifest: Omit<RiskModelManifest, 'format' | 'version' | 'createdAt' | 'predictionSource'>): Promise<void> {
   const { fileSystemIOHandler } = await import('@dbvae/models');
-  await wrapper.save(fileSystemIOHandler(join(dir, RISK_MODEL_SUBDIR)));
-  const full: RiskModelManifest = { format: 'dbvae-risk-model', version: 1, ...manifest, createdAt: new Date().toISOString() };
+  await fitted.wrapper.save(fileSystemIOHandler(join(dir, RISK_MODEL_SUBDIR)));
+  await fitted.model.save(fileSystemIOHandler(join(dir, RISK_MODEL_MODEL_SUBDIR)));
+  const full: RiskModelManifest = { format: 'dbvae-risk-model', version: 1, ...manifest, predictionSource: fitted.predictionSource, createdAt: new Date().toISOString() };
   await writeFile(join(dir, RISK_MODEL_MANIFEST), `${JSON.stringify(full, null, 2)}\n`);
 }
 
-/** SHA-256 over the wrapper's files (names and bytes, in name order): the identity a queue job carries. */
+/** SHA-256 over the wrapper's and the model's files (names and bytes, in name order): the identity a queue job carries. */
 export async function riskModelId(dir: string): Promise<string> {
   const hash = createHash('sha256');
-  const sub = join(dir, RISK_MODEL_SUBDIR);
-  let names: string[];
-  try {
-    names = (await readdir(sub)).sort();
-  } catch (cause) {
-    throw new InputError(`--risk-model ${dir}: no ${RISK_MODEL_SUBDIR}/ folder; give a folder written by 'dbvae risk --save-risk-model'.`, { cause });
-  }
-  for (const name of names) {
-    hash.update(`${name}\0`);
-    hash.update(await readFile(join(sub, name)));
+  for (const subdir of [RISK_MODEL_SUBDIR, RISK_MODEL_MODEL_SUBDIR]) {
+    const sub = join(dir, subdir);
+    let names: string[];
+    try {
+      names = (await readdir(sub)).sort();
+    } catch (cause) {
+      throw new InputError(`--risk-model ${dir}: no ${subdir}/ folder; give a folder written by 'dbvae risk --save-risk-model'.`, { cause });
+    }
+    for (const name of names) {
+      hash.update(`${subdir}/${name}\0`);
+      hash.update(await readFile(join(sub, name)));
+    }
   }
   return hash.digest('hex');
 }
@@ -92,9 +99,6 @@ async function reseed(wrapper: RiskModel, seed: number): Promise<void> {
   if (Array.isArray(w.members)) for (const [i, m] of w.members.entries()) await reseed(m, seed + i + 1);
 }
 
-/** Images per `predict` call inside a chunk (bounds the float32 copy). */
-const PREDICT_BATCH = 64;
-
 /**
  * Loads a risk model folder for scoring (after `initBackend`).
  * @throws InputError for a folder that is not a risk model; SerializationError for damaged artifacts.
@@ -102,32 +106,31 @@ const PREDICT_BATCH = 64;
 export async function loadRiskModel(dir: string): Promise<LoadedRiskModel> {
   const manifest = await readRiskModelManifest(dir);
   const id = await riskModelId(dir);
-  const [{ tf }, { uint8ToFloatBatch }, { loadRiskWrapper }, { fileSystemIOHandler }] = await Promise.all([import('@dbvae/backend'), import('@dbvae/core-data'), import('@dbvae/risk-wrappers'), import('@dbvae/models')]);
+  const [{ tf }, { loadRiskWrapper }, { fileSystemIOHandler }, { scoreRiskChunk }] = await Promise.all([import('@dbvae/backend'), import('@dbvae/risk-wrappers'), import('@dbvae/models'), import('../risk-scoring')]);
   const wrapper = await loadRiskWrapper(fileSystemIOHandler(join(dir, RISK_MODEL_SUBDIR)));
+  const model = await tf.loadLayersModel(fileSystemIOHandler(join(dir, RISK_MODEL_MODEL_SUBDIR)));
+  const fitted: FittedRisk = {
+    kind: manifest.wrapper,
+    predictionSource: manifest.predictionSource,
+    model,
+    wrapper,
+    dispose: () => {
+      wrapper.dispose();
+      model.dispose();
+    },
+  };
   const [h, w] = manifest.inputShape;
   const scorer: ChunkScorer = async (images, n, height, width, context) => {
     if (height !== h || width !== w) throw new InputError(`images are ${height}x${width} but the risk model takes ${h}x${w}.`);
     await reseed(wrapper, context.seed);
-    const size = height * width * 3;
-    const out: ScoredImage[] = [];
-    for (let start = 0; start < n; start += PREDICT_BATCH) {
-      const end = Math.min(n, start + PREDICT_BATCH);
-      const x = uint8ToFloatBatch(images.subarray(start * size, end * size), { height, width });
-      const risk = wrapper.predict(x);
-      try {
-        const probs = tf.tidy(() => tf.sigmoid(risk.yHat).dataSync() as Float32Array);
-        const fields = Object.fromEntries((['bias', 'epistemic', 'aleatoric'] as const).filter((r) => risk[r] !== undefined).map((r) => [r, risk[r]!.dataSync() as Float32Array]));
-        for (let i = 0; i < end - start; i++) {
-          const row: ScoredImage = { prediction: probs[i] as number };
-          for (const [r, v] of Object.entries(fields)) row[r as 'bias'] = v[i] as number;
-          out.push(row);
-        }
-      } finally {
-        x.dispose();
-        risk.dispose();
-      }
-    }
-    return out;
+    return scoreRiskChunk(fitted, { images: images.subarray(0, n * height * width * 3), height, width }).map((r) => {
+      const s: ScoredImage = { prediction: r.prediction as number };
+      if (r.bias !== undefined) s.bias = r.bias;
+      if (r.epistemic !== undefined) s.epistemic = r.epistemic;
+      if (r.aleatoric !== undefined) s.aleatoric = r.aleatoric;
+      if (r.predictionSource !== undefined) s.predictionSource = r.predictionSource;
+      return s;
+    });
   };
-  return { manifest, id, scorer, dispose: () => wrapper.dispose() };
+  return { manifest, id, scorer, dispose: () => fitted.dispose() };
 }

@@ -27,7 +27,10 @@ export function chunkRows(chunk: ImageChunk, scores: readonly ScoredImage[] | un
     if (error === undefined && s !== undefined) {
       const bad = SCORE_FIELDS.find((f) => s[f] !== undefined && !Number.isFinite(s[f]));
       if (bad) error = `${bad} is ${s[bad]} (not finite)`;
-      else for (const f of SCORE_FIELDS) if (s[f] !== undefined) row[f] = s[f];
+      else {
+        for (const f of SCORE_FIELDS) if (s[f] !== undefined) row[f] = s[f];
+        if (s.predictionSource !== undefined) row.predictionSource = s.predictionSource;
+      }
     }
     if (error !== undefined) row.error = error;
     return row;
@@ -52,4 +55,18 @@ export async function scoreChunk(source: ImageSource, chunkIndex: number, chunkS
     return Array.from({ length: end - start }, (_, i) => ({ index: start + i, error: reason }));
   }
   return chunkRows(chunk, await scorer(chunk.images, chunk.n, source.height, source.width, { seed: chunkSeed(seed, chunkIndex) }));
+}
+
+/** The first `limit` images of a source (the whole source when `limit` is undefined or larger). */
+export function firstImages(source: ImageSource, limit: number | undefined): ImageSource {
+  if (limit === undefined || limit >= source.n) return source;
+  return {
+    kind: source.kind,
+    path: source.path,
+    n: limit,
+    height: source.height,
+    width: source.width,
+    read: (start, end) => (end > limit ? Promise.reject(new RangeError(`read [${start}, ${end}) beyond the first ${limit} images`)) : source.read(start, end)),
+    close: () => source.close(),
+  };
 }

@@ -6,6 +6,7 @@ import type { ChunkScorer } from './chunk-scorer';
 import { ResumableRiskOutput } from './resumable-output';
 import { loadRiskModel, readRiskModelManifest, riskModelId } from './risk-model-store';
 import { scoreInOrder } from './score-in-order';
+import { firstImages } from './score-range';
 
 /** Options of {@link scoreToFile}. */
 export interface ScoreToFileOptions {
@@ -23,6 +24,8 @@ export interface ScoreToFileOptions {
   seed: number;
   /** Backend of the worker threads (default: the fastest installed). */
   backend?: string;
+  /** Score only the first this many images (default: all). */
+  limit?: number;
 }
 
 /** What a finished scoring run wrote. */
@@ -56,7 +59,7 @@ export async function scoreToFile(options: ScoreToFileOptions, io: CliIO): Promi
   const { openImageSource } = await import('@dbvae/core-data');
   const manifest = await readRiskModelManifest(riskModelDir);
   const [h, w] = manifest.inputShape;
-  const source = await openImageSource(data, { size: [h, w] });
+  const source = firstImages(await openImageSource(data, { size: [h, w] }), options.limit);
   let output: ResumableRiskOutput | undefined;
   let close: (() => Promise<void>) | undefined;
   try {
