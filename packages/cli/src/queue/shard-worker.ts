@@ -84,6 +84,7 @@ export async function runShardWorker(options: ShardWorkerOptions, io: CliIO): Pr
     async (job, _token, jobSignal) => {
       try {
         const started = Date.now();
+        io.stderr.write(`dbvae worker: ${job.data.jobName} shard ${job.data.shard} started (attempt ${job.attemptsMade + 1})\n`);
         const result = await processShard(job.data, context, jobSignal);
         io.stderr.write(`dbvae worker: ${job.data.jobName} shard ${job.data.shard} (${result.rows.length} rows) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
         return result;
