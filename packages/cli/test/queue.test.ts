@@ -20,7 +20,11 @@ import { freePort, hasRedisServer, startRedis, type TestRedis } from './redis-se
 import { fixtureLabFile, fixtureRiskModel } from './scoring-fixtures';
 
 const REDIS = hasRedisServer();
-if (!REDIS) console.warn("cli queue tests: 'redis-server' is not installed; skipping the tests that need Redis (apt-get install redis-server; CI always has it).");
+/** The server `.ci/run` starts (CI always has one); otherwise the tests start private ones. */
+const SHARED_URL = process.env.DBVAE_TEST_REDIS_URL;
+if (!REDIS) console.warn(`cli queue tests: 'redis-server' is not installed; skipping the tests that need ${SHARED_URL ? 'to restart Redis' : 'Redis'} (apt-get install redis-server; CI always has it).`);
+/** Job names unique to this run, so a shared Redis never holds an earlier run's shards. */
+const RUN = Math.random().toString(36).slice(2, 8);
 
 const quiet = { stdout: { write: () => true }, stderr: { write: () => true } };
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
@@ -110,10 +114,12 @@ const kill = (p: ChildProcess | undefined): void => {
   if (p && p.exitCode === null) p.kill('SIGKILL');
 };
 
-describe.skipIf(!REDIS)('scoring through BullMQ on a real Redis', () => {
-  let redis: TestRedis;
+describe.skipIf(!REDIS && !SHARED_URL)('scoring through BullMQ on a real Redis', () => {
+  let redis: TestRedis | undefined;
+  let url: string;
   beforeAll(async () => {
-    redis = await startRedis();
+    if (REDIS) redis = await startRedis();
+    url = SHARED_URL ?? redis!.url;
   });
   afterAll(async () => {
     await redis?.stop();
@@ -123,19 +129,19 @@ describe.skipIf(!REDIS)('scoring through BullMQ on a real Redis', () => {
     const out = join(dir, 'killed.csv');
     const logA: string[] = [];
     const logB: string[] = [];
-    const a = workerProcess(redis.url, logA);
+    const a = workerProcess(url, logA);
     let b: ChildProcess | undefined;
     try {
-      const coordinator = runCoordinator({ url: redis.url, data, riskModelDir: riskModel, out, chunkSize: 5, shardSize: 10, seed: 4, jobName: 'killed', pollMs: 200 }, quiet);
+      const coordinator = runCoordinator({ url, data, riskModelDir: riskModel, out, chunkSize: 5, shardSize: 10, seed: 4, jobName: `killed-${RUN}`, pollMs: 200 }, quiet);
       coordinator.catch(() => undefined);
-      await until(() => /killed shard \d+ started/.test(logA.join('')), 'worker A to start a shard');
+      await until(() => new RegExp(`killed-${RUN} shard \\d+ started`).test(logA.join('')), 'worker A to start a shard');
       a.kill('SIGKILL');
-      b = workerProcess(redis.url, logB);
+      b = workerProcess(url, logB);
       const result = await coordinator;
       expect(result).toMatchObject({ rows: N, failed: 0, shards: 6, resumedShards: 0 });
-      const killedShard = Number(/killed shard (\d+) started/.exec(logA.join(''))![1]);
+      const killedShard = Number(new RegExp(`killed-${RUN} shard (\\d+) started`).exec(logA.join(''))![1]);
       // Worker B took over the killed worker's shard (BullMQ stalled-job recovery).
-      expect(logB.join('')).toMatch(new RegExp(`killed shard ${killedShard} \\(10 rows\\)`));
+      expect(logB.join('')).toMatch(new RegExp(`killed-${RUN} shard ${killedShard} \\(10 rows\\)`));
       expect(readFileSync(out, 'utf8')).toBe(readFileSync(reference, 'utf8'));
     } finally {
       kill(a);
@@ -146,37 +152,38 @@ describe.skipIf(!REDIS)('scoring through BullMQ on a real Redis', () => {
   it('a restarted coordinator with the same job name resumes and ends with the same output', async () => {
     const out = join(dir, 'restarted.csv');
     const log: string[] = [];
-    const worker = workerProcess(redis.url, log);
+    const worker = workerProcess(url, log);
     try {
-      const first = spawn(process.execPath, ['--import', 'tsx', bin, 'risk', '--risk-model', riskModel, '--data', data, '--queue', redis.url, '--out', out, '--chunk-size', '5', '--shard-size', '10', '--seed', '4', '--job', 'restart'], { cwd: repo, stdio: 'ignore', env: { ...process.env, DBVAE_BACKEND: 'wasm' } });
+      const first = spawn(process.execPath, ['--import', 'tsx', bin, 'risk', '--risk-model', riskModel, '--data', data, '--queue', url, '--out', out, '--chunk-size', '5', '--shard-size', '10', '--seed', '4', '--job', `restart-${RUN}`], { cwd: repo, stdio: 'ignore', env: { ...process.env, DBVAE_BACKEND: 'wasm' } });
       const progress = resumablePaths(out).progress;
       await until(() => existsSync(progress) && (JSON.parse(readFileSync(progress, 'utf8')) as { unitsDone: number }).unitsDone >= 2, 'the first coordinator to write 2 shards');
       first.kill('SIGKILL');
       await new Promise((r) => first.once('exit', r));
       expect(existsSync(out)).toBe(false);
       const lines: string[] = [];
-      const result = await runCoordinator({ url: redis.url, data, riskModelDir: riskModel, out, chunkSize: 5, shardSize: 10, seed: 4, jobName: 'restart', pollMs: 200 }, { ...quiet, stderr: { write: (t: string) => lines.push(t) } });
+      const result = await runCoordinator({ url, data, riskModelDir: riskModel, out, chunkSize: 5, shardSize: 10, seed: 4, jobName: `restart-${RUN}`, pollMs: 200 }, { ...quiet, stderr: { write: (t: string) => lines.push(t) } });
       expect(result.resumedShards).toBeGreaterThanOrEqual(2);
-      expect(lines.join('')).toMatch(/Resuming job 'restart'/);
+      expect(lines.join('')).toMatch(new RegExp(`Resuming job 'restart-${RUN}'`));
       expect(readFileSync(out, 'utf8')).toBe(readFileSync(reference, 'utf8'));
     } finally {
       kill(worker);
     }
   });
 
-  it('survives a Redis restart mid-run (the lost shards are enqueued again) and loses no row', async () => {
+  it.skipIf(!REDIS)('survives a Redis restart mid-run (the lost shards are enqueued again) and loses no row', async () => {
+    const server = redis!;
     const out = join(dir, 'redis-restart.csv');
     const log: string[] = [];
-    const worker = workerProcess(redis.url, log);
+    const worker = workerProcess(server.url, log);
     try {
       const lines: string[] = [];
-      const coordinator = runCoordinator({ url: redis.url, data, riskModelDir: riskModel, out, chunkSize: 5, shardSize: 10, seed: 4, jobName: 'bounce', pollMs: 200 }, { ...quiet, stderr: { write: (t: string) => lines.push(t) } });
+      const coordinator = runCoordinator({ url: server.url, data, riskModelDir: riskModel, out, chunkSize: 5, shardSize: 10, seed: 4, jobName: `bounce-${RUN}`, pollMs: 200 }, { ...quiet, stderr: { write: (t: string) => lines.push(t) } });
       coordinator.catch(() => undefined);
       const progress = resumablePaths(out).progress;
       await until(() => existsSync(progress) && (JSON.parse(readFileSync(progress, 'utf8')) as { unitsDone: number }).unitsDone >= 1, 'a shard to be written');
-      await redis.stop();
+      await server.stop();
       await new Promise((r) => setTimeout(r, 500));
-      await redis.start();
+      await server.start();
       const result = await coordinator;
       expect(result.rows).toBe(N);
       expect(lines.join('')).toMatch(/no longer in Redis/);
@@ -189,11 +196,11 @@ describe.skipIf(!REDIS)('scoring through BullMQ on a real Redis', () => {
   it("fails a shard at once, with the worker's reason, when the worker runs another version (no retries)", async () => {
     const out = join(dir, 'version.csv');
     const controller = new AbortController();
-    const worker = runShardWorker({ url: redis.url, version: '0.0.0-other', signal: controller.signal, lockDuration: 2000 }, quiet);
+    const worker = runShardWorker({ url, version: '0.0.0-other', signal: controller.signal, lockDuration: 2000 }, quiet);
     try {
-      const err = await runCoordinator({ url: redis.url, data, riskModelDir: riskModel, out, chunkSize: 5, shardSize: 10, seed: 4, jobName: 'version', pollMs: 200 }, quiet).catch((e: unknown) => e);
+      const err = await runCoordinator({ url, data, riskModelDir: riskModel, out, chunkSize: 5, shardSize: 10, seed: 4, jobName: `version-${RUN}`, pollMs: 200 }, quiet).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ShardFailedError);
-      expect((err as Error).message).toMatch(/shard 0 of job 'version' failed after 1 attempt\(s\): E_VERSION_MISMATCH: .*queued by @dbvae\/cli .* but this worker runs 0\.0\.0-other/);
+      expect((err as Error).message).toMatch(new RegExp(`shard 0 of job 'version-${RUN}' failed after 1 attempt\\(s\\): E_VERSION_MISMATCH: .*queued by @dbvae/cli .* but this worker runs 0\\.0\\.0-other`));
     } finally {
       controller.abort();
       await worker;

@@ -133,13 +133,14 @@ export async function runCoordinator(options: CoordinatorOptions, io: CliIO): Pr
     let lastReport = 0;
     for (let s = resumedShards; s < shards; ) {
       const id = shardJobId(jobName, s);
-      const job = await Job.fromId<ShardJobData, ShardJobResult>(queue, id);
+      // The state first, then the job: a job read before it completed would carry no return value.
+      const state = await queue.getJobState(id);
+      const job = state === 'unknown' ? undefined : await Job.fromId<ShardJobData, ShardJobResult>(queue, id);
       if (job === undefined) {
         io.stderr.write(`dbvae risk: shard ${s} is no longer in Redis (restarted without persistence?); enqueuing it and the shards after it again.\n`);
         await enqueue(s, shards);
         continue;
       }
-      const state = await job.getState();
       if (state === 'completed') {
         const rows = job.returnvalue?.rows;
         if (!Array.isArray(rows) || rows.length !== job.data.end - job.data.start || rows.some((r, i) => r.index !== job.data.start + i)) {
