@@ -26,6 +26,11 @@ export interface ScoreToFileOptions {
   backend?: string;
   /** Score only the first this many images (default: all). */
   limit?: number;
+  /**
+   * A scorer already started for `riskModelDir` (e.g. a thread pool kept across runs), used
+   * instead of starting one; `parallel` chunks are kept in flight. It is not closed here.
+   */
+  scorer?: { scorer: ChunkScorer; parallel: number };
 }
 
 /** What a finished scoring run wrote. */
@@ -70,7 +75,8 @@ export async function scoreToFile(options: ScoreToFileOptions, io: CliIO): Promi
     const resumedChunks = output.unitsDone;
     if (resumedChunks > 0) io.stderr.write(`Resuming ${out}: ${resumedChunks} of ${chunks} chunks (${output.rowsDone} rows) were written by an interrupted run.\n`);
     let scorer: ChunkScorer;
-    if (workers > 1) {
+    if (options.scorer) scorer = options.scorer.scorer;
+    else if (workers > 1) {
       const { createThreadScorer } = await import('./thread-scorer');
       const pool = await createThreadScorer(riskModelDir, workers, options.backend);
       scorer = pool.scorer;
@@ -90,7 +96,7 @@ export async function scoreToFile(options: ScoreToFileOptions, io: CliIO): Promi
       scorer,
       chunkSize,
       seed,
-      parallel: workers > 1 ? workers + 1 : 1,
+      parallel: options.scorer?.parallel ?? (workers > 1 ? workers + 1 : 1),
       firstChunk: resumedChunks,
       onChunk: async (chunkRows, k) => {
         await o.append(chunkRows);
