@@ -1,6 +1,5 @@
-import { constants } from 'node:fs';
-import { access, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { constants, existsSync } from 'node:fs';
+import { access, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import packageJson from '../../package.json';
 import { requireInput, resolvePath, str, type CliIO, type CommandDefinition } from '../command';
@@ -12,7 +11,8 @@ import type { AccuracyVsRiskSeries, ReportData } from '../report/types';
 import { writeReport } from '../report/write-report';
 import { riskFormatFromPath } from '../risk-output';
 import { PREDICTION_SOURCE, WRAPPER_KINDS, type FittedRisk, type WrapperKind } from '../risk-scoring';
-import { readRiskModelManifest, saveRiskModel } from '../scoring/risk-model-store';
+import { resumablePaths } from '../scoring/resumable-output';
+import { readRiskModelManifest, RISK_MODEL_MANIFEST, saveRiskModel } from '../scoring/risk-model-store';
 import { scoreToFile } from '../scoring/score-to-file';
 
 export type { WrapperKind };
@@ -173,18 +173,23 @@ export async function runRisk(options: RiskOptions, io: CliIO): Promise<void> {
   const { initBackend } = await import('@dbvae/backend');
   await initBackend();
   let riskModelDir = options.riskModel;
-  let tmpDir: string | undefined;
+  let ownRiskModel: string | undefined;
   try {
     if (riskModelDir === undefined) {
       if (options.model === undefined || options.wrapper === undefined) throw new UsageError('give --model and --wrapper to fit a risk model, or --risk-model <dir> to score with a saved one.', 'risk');
       if (options.queue !== undefined && options.saveRiskModel === undefined) throw new UsageError('--queue needs the risk model in a folder every worker can read: add --save-risk-model <dir> (or score with --risk-model <dir>).', 'risk');
       if (options.saveRiskModel === undefined) {
-        // The threads (or queue workers) load the fitted model from a folder, so it is saved even when not asked for.
-        tmpDir = await mkdtemp(join(tmpdir(), 'dbvae-risk-model-'));
-        riskModelDir = join(tmpDir, 'risk-model');
+        // Threads load the fitted model from a folder, so it is saved beside the output while the
+        // run lasts; an interrupted run is resumed with it (a refit would be another model).
+        ownRiskModel = `${options.out}.risk-model`;
+        riskModelDir = ownRiskModel;
       } else riskModelDir = options.saveRiskModel;
-      await fitRiskModel({ ...options, model: options.model, wrapper: options.wrapper }, riskModelDir, io);
-      if (options.saveRiskModel !== undefined) io.stdout.write(`Risk model: ${options.saveRiskModel}\n`);
+      const interrupted = ownRiskModel !== undefined && existsSync(resumablePaths(options.out).progress) && existsSync(join(ownRiskModel, RISK_MODEL_MANIFEST));
+      if (interrupted) io.stderr.write(`Resuming with the risk model fitted by the interrupted run (${ownRiskModel}).\n`);
+      else {
+        await fitRiskModel({ ...options, model: options.model, wrapper: options.wrapper }, riskModelDir, io);
+        if (options.saveRiskModel !== undefined) io.stdout.write(`Risk model: ${options.saveRiskModel}\n`);
+      }
     } else {
       await requireInput(riskModelDir, 'dir', '--risk-model');
     }
@@ -200,8 +205,11 @@ export async function runRisk(options: RiskOptions, io: CliIO): Promise<void> {
       const written = await writeRiskReport(options.report, options.out, options.data, riskModelDir, { ...options, chunkSize });
       io.stdout.write(`Report: ${written}\n`);
     }
-  } finally {
-    if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
+    // Only a finished run drops the risk model it fitted for itself.
+    if (ownRiskModel) await rm(ownRiskModel, { recursive: true, force: true });
+  } catch (error) {
+    if (ownRiskModel && !existsSync(resumablePaths(options.out).progress)) await rm(ownRiskModel, { recursive: true, force: true });
+    throw error;
   }
 }
 
