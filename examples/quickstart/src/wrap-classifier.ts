@@ -1,11 +1,12 @@
 /**
- * The README's "wrap your classifier" snippet, runnable: two Gaussian blobs, a small MLP, and
- * every prediction with its representation bias, epistemic and aleatoric risk.
+ * The README's "wrap your classifier" snippet, runnable: two Gaussian blobs, a small MLP
+ * trained the usual tfjs way, then wrapped post-hoc (the model stays frozen) so that every
+ * prediction comes with its representation bias (a log-density), epistemic and aleatoric risk.
  *
  *   node --import tsx examples/quickstart/src/wrap-classifier.ts
  */
 import { createRandom, tf, initBackend } from '@dbvae/backend';
-import { wrap } from '@dbvae/risk-wrappers';
+import { scoreBatch, wrap } from '@dbvae/risk-wrappers';
 
 await initBackend();
 
@@ -24,26 +25,28 @@ const xTrain = tf.tensor2d(xs, [n, 2]);
 const yTrain = tf.tensor2d(ys, [n, 1]);
 const xTest = tf.tensor2d([1, 1, -1, -1, 0, 0, 6, -6], [4, 2]);
 
+// A classifier ending in sigmoid, trained the usual tfjs way.
 const model = tf.sequential({
   layers: [
     tf.layers.dense({ inputShape: [2], units: 32, activation: 'relu' }),
     tf.layers.dense({ units: 32, activation: 'relu' }),
-    tf.layers.dense({ units: 1 }),
+    tf.layers.dense({ units: 1, activation: 'sigmoid' }),
   ],
 });
+model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+await model.fit(xTrain, yTrain, { epochs: 60, batchSize: 64, verbose: 0 });
 
+// Post-hoc (the default): the model is frozen; only the risk parts are fitted on the training
+// data. MC dropout trains a copy of the model (its passes need a model trained with dropout).
 const wrapped = wrap(model, { bias: true, epistemic: 'dropout', aleatoric: true });
 wrapped.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
-await wrapped.fit(xTrain, yTrain, { epochs: 60, batchSize: 64 });
+await wrapped.fit(xTrain, yTrain, { epochs: 20, batchSize: 64 });
 
-const risk = wrapped.predict(xTest);
-const rows = ['(1, 1) dense', '(-1, -1) dense', '(0, 0) boundary', '(6, -6) far away'];
-const values = (t: tf.Tensor | undefined): number[] => (t ? Array.from(t.dataSync()) : []);
-const probability = tf.sigmoid(risk.yHat);
-const [p, bias, epistemic, aleatoric] = [values(probability), values(risk.bias), values(risk.epistemic), values(risk.aleatoric)] as [number[], number[], number[], number[]];
-probability.dispose();
-rows.forEach((name, i) =>
-  console.log(`${name.padEnd(18)} p(class 1) ${p[i]?.toFixed(3)}  bias ${bias[i]?.toExponential(2)}  epistemic ${epistemic[i]?.toFixed(3)}  aleatoric ${aleatoric[i]?.toFixed(3)}`),
+const { rows } = scoreBatch(wrapped, xTest, { seed: 0 });
+const names = ['(1, 1) dense', '(-1, -1) dense', '(0, 0) boundary', '(6, -6) far away'];
+rows.forEach((r, i) =>
+  console.log(
+    `${names[i]?.padEnd(18)} p(class 1) ${r.prediction.toFixed(3)}  bias (log-density) ${r.bias?.toFixed(1)}  epistemic ${r.epistemic?.toFixed(3)}  mutual information ${r.named['epistemic.mutualInformation']?.toFixed(3)}  aleatoric ${r.aleatoric?.toFixed(3)}`,
+  ),
 );
-risk.dispose();
 tf.dispose([xTrain, yTrain, xTest]);

@@ -31,7 +31,7 @@ function toTensor(d: SynthFacesData, idx?: ArrayLike<number>): tf.Tensor4D {
 
 function makeWrapper(): HistogramVAEWrapper {
   const model = buildStandardClassifier({ inputShape: [SIZE, SIZE, 3], nFilters: 8, denseUnits: 64, seed: 1 });
-  const w = new HistogramVAEWrapper(model, { latentDim: 16, numBins: 5, queueSize: 2000, decoder: 'auto', onlyClass: 1, score: 'logProb', weight: 1e-3, seed: 1 });
+  const w = new HistogramVAEWrapper(model, { latentDim: 16, numBins: 5, queueSize: 2000, decoder: 'auto', onlyClass: 1, weight: 1e-3, seed: 1, mode: 'joint' });
   w.compile({ optimizer: tf.train.adam(5e-4), loss: 'binaryCrossentropy' });
   return w;
 }

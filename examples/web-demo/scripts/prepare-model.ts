@@ -81,6 +81,10 @@ const wrapped = new ComposedWrapper(model, {
   histogram: { source: 'latent', score: 'logProb', numBins: 5, queueSize: 2000 },
   vae: { latentDim: 8, decoder: 'auto', onlyClass: 1, weight: 1e-3 },
   dropout: { rate: 0.1, passes: 16 },
+  // The wrapper trains the CNN from scratch here (Capsa's joint training), and the page's
+  // epistemic score is the MC-dropout spread (the VAE's reconstruction error stays in named).
+  mode: 'joint',
+  combine: { epistemic: 'epistemic.mcDropout' },
   seed,
 });
 wrapped.compile({ optimizer: tf.train.adam(1e-3), loss: 'sigmoidCrossEntropy' });

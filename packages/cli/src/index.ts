@@ -21,12 +21,15 @@ export {
   fitRisk,
   fitWrapped,
   scoreRiskChunk,
+  saveFittedRisk,
+  loadFittedRisk,
+  FITTED_RISK_MANIFEST,
   wrapOptionsFor,
   WRAPPER_KINDS,
-  PREDICTION_SOURCE,
+  RISK_SOURCE,
   SCORE_BATCH,
   type WrapperKind,
-  type PredictionSource,
+  type RiskSource,
   type RiskFitData,
   type FitRiskOptions,
   type FitWrappedOptions,
@@ -78,8 +81,8 @@ export { workerCommand, runWorker, type WorkerOptions } from './commands/worker'
 export { fitRiskModel } from './commands/risk';
 export { RISK_COLUMNS, riskFileHead, riskFileRow, riskFileTail, type RiskColumn } from './risk-output';
 export { replaceFileAtomic } from './fs-atomic';
-export { chunkSeed, type ChunkScorer, type ChunkScoreContext, type ScoredImage } from './scoring/chunk-scorer';
-export { saveRiskModel, loadRiskModel, riskModelId, readRiskModelManifest, RISK_MODEL_MANIFEST, RISK_MODEL_SUBDIR, RISK_MODEL_MODEL_SUBDIR, type RiskModelManifest, type LoadedRiskModel } from './scoring/risk-model-store';
+export type { ChunkScorer, ChunkScoreContext, ScoredImage } from './scoring/chunk-scorer';
+export { saveRiskModel, loadRiskModel, riskModelId, readRiskModelManifest, RISK_MODEL_MANIFEST, type RiskModelManifest, type LoadedRiskModel } from './scoring/risk-model-store';
 export { ResumableRiskOutput, resumablePaths, type ScoringProgress } from './scoring/resumable-output';
 export { scoreInOrder, type ScoreInOrderOptions } from './scoring/score-in-order';
 export { scoreChunk, chunkRows, firstImages } from './scoring/score-range';

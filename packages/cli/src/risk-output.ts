@@ -20,8 +20,12 @@ export interface RiskScoreRow {
   epistemic?: number;
   /** Aleatoric (data) uncertainty. */
   aleatoric?: number;
-  /** Where `prediction` comes from: `model` (the user's frozen model) or `retrained-copy` (a copy trained by the risk method). */
+  /** Where `prediction` comes from: `model` (the user's frozen model's own output) or `joint` (a jointly trained wrapper). */
   predictionSource?: string;
+  /** Where the risk comes from: `frozen-model` (parts fitted around the frozen model) or `retrained-copy` (MC dropout or ensemble members trained on the fit set). */
+  riskSource?: string;
+  /** Every named estimate of the wrapper (`epistemic.mutualInformation`, ...), for programs; not written to the files. */
+  named?: Record<string, number>;
   /** Why the sample has no scores (an image that cannot be read), if it failed. */
   error?: string;
 }
@@ -30,7 +34,7 @@ export interface RiskScoreRow {
 export type RiskScoreFormat = 'csv' | 'json';
 
 /** Every column of the output, in file order; a file has those present in any row. */
-export const RISK_COLUMNS = ['index', 'file', 'group', 'label', 'prediction', 'bias', 'epistemic', 'aleatoric', 'predictionSource', 'error'] as const;
+export const RISK_COLUMNS = ['index', 'file', 'group', 'label', 'prediction', 'bias', 'epistemic', 'aleatoric', 'predictionSource', 'riskSource', 'error'] as const;
 
 /** A column of {@link RISK_COLUMNS}. */
 export type RiskColumn = (typeof RISK_COLUMNS)[number];
@@ -49,7 +53,7 @@ function csvCell(value: unknown): string {
 /**
  * Formats per-sample risk scores. CSV (RFC 4180 quoting, `\n` line ends) has one column per
  * field present in any row, in a fixed order (index, file, group, label, prediction, bias,
- * epistemic, aleatoric, predictionSource, error); JSON is `{ "columns": [...], "rows": [{...}, ...] }`.
+ * epistemic, aleatoric, predictionSource, riskSource, error); JSON is `{ "columns": [...], "rows": [{...}, ...] }`.
  * @throws InvalidArgumentError for a non-finite number.
  */
 export function formatRiskScores(rows: readonly RiskScoreRow[], format: RiskScoreFormat): string {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, ShapeError, tf } from '@dbvae/backend';
 import { imagesToTensor } from '@dbvae/core-data';
-import { ComposedWrapper, wrap, type RiskModel, type WrapOptions } from '@dbvae/risk-wrappers';
+import { ComposedWrapper, scoreBatch, wrap, type RiskModel, type WrapOptions } from '@dbvae/risk-wrappers';
 import type { RiskScoreRow } from './risk-output';
 
 /** Risk estimators `dbvae risk` can wrap a model with. */
@@ -10,17 +10,17 @@ export type WrapperKind = 'histogram-vae' | 'mve' | 'dropout' | 'ensemble';
 export const WRAPPER_KINDS: readonly WrapperKind[] = ['histogram-vae', 'mve', 'dropout', 'ensemble'];
 
 /**
- * Where the `prediction` of a scored row comes from: `'model'`, the user's frozen model itself
- * (post-hoc wrappers: only the risk components are fitted, the model is never trained), or
- * `'retrained-copy'`, a copy of the model trained with the method (MC dropout on a model trained
- * without dropout, ensembles), whose predictions differ from the model's.
+ * Where the risk of a scored row comes from: `'frozen-model'`, parts fitted around the user's
+ * frozen model (histogram, VAE, MVE head), or `'retrained-copy'`, a copy of the model trained
+ * with the method on the fit set (MC dropout on a model trained without dropout, ensembles).
+ * The `prediction` is the frozen model's own output either way.
  */
-export type PredictionSource = 'model' | 'retrained-copy';
+export type RiskSource = 'frozen-model' | 'retrained-copy';
 
-/** How each wrapper kind gets its risk: post-hoc around the frozen model, or from a retrained copy. */
-export const PREDICTION_SOURCE: Readonly<Record<WrapperKind, PredictionSource>> = Object.freeze({
-  'histogram-vae': 'model',
-  mve: 'model',
+/** Where each wrapper kind's risk comes from. */
+export const RISK_SOURCE: Readonly<Record<WrapperKind, RiskSource>> = Object.freeze({
+  'histogram-vae': 'frozen-model',
+  mve: 'frozen-model',
   dropout: 'retrained-copy',
   ensemble: 'retrained-copy',
 });
@@ -33,7 +33,7 @@ export const PREDICTION_SOURCE: Readonly<Record<WrapperKind, PredictionSource>> 
 export function wrapOptionsFor(kind: WrapperKind, seed: number): WrapOptions {
   switch (kind) {
     case 'histogram-vae':
-      return { bias: { score: 'logProb' }, epistemic: 'vae', vae: { latentDim: 32, decoder: 'auto', onlyClass: 1 }, seed };
+      return { bias: true, epistemic: 'vae', vae: { latentDim: 32, decoder: 'auto', onlyClass: 1 }, seed };
     case 'mve':
       return { aleatoric: true, seed };
     case 'dropout':
@@ -67,12 +67,10 @@ export interface FitRiskOptions {
   onEpochEnd?: (epoch: number, loss: number) => void;
 }
 
-/** Options of {@link fitWrapped}: any `wrap()` combination, post-hoc or on a retrained copy. */
+/** Options of {@link fitWrapped}: any `wrap()` combination. */
 export interface FitWrappedOptions extends Omit<FitRiskOptions, 'wrapper'> {
-  /** What to estimate, as for `wrap()`. */
+  /** What to estimate, as for `wrap()`; `mode` defaults to `'post-hoc'` (the model is never trained). */
   wrap: WrapOptions;
-  /** `'model'`: freeze the model and fit only the risk components (post-hoc); `'retrained-copy'`: train a copy with the method. */
-  predictionSource: PredictionSource;
   /** Name of the estimator (the `kind` of the result). Default `'custom'`. */
   kind?: string;
 }
@@ -81,24 +79,16 @@ export interface FitWrappedOptions extends Omit<FitRiskOptions, 'wrapper'> {
 export interface FittedRisk {
   /** The wrapper kind (or the `kind` given to {@link fitWrapped}). */
   kind: string;
-  /** Where the `prediction` column comes from. */
-  predictionSource: PredictionSource;
-  /** The user's model, never trained: it gives the predictions of post-hoc wrappers. Not owned (not disposed here). */
-  model: tf.LayersModel;
-  /** The fitted wrapper (around a copy of the model). */
+  /** Where `prediction` comes from: `'model'`, the frozen model's own output (post-hoc), or `'joint'` (a jointly trained wrapper). */
+  predictionSource: 'model' | 'joint';
+  /** Where the risk comes from. */
+  riskSource: RiskSource;
+  /** The fitted wrapper (around the frozen model). */
   wrapper: RiskModel;
-  /** Frees the wrapper and the copy (not `model`). */
+  /** Seed of the run: each chunk's random stream (MC dropout masks) restarts from it and the chunk's offset. */
+  seed: number;
+  /** Frees the wrapper's own parts (not the model). */
   dispose(): void;
-}
-
-/** A copy of a layers model with its own weights (through an in-memory save and load). */
-async function copyModel(model: tf.LayersModel): Promise<tf.LayersModel> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  return tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
 }
 
 function checkImages(images: Uint8Array, height: number, width: number, what: string): number {
@@ -116,16 +106,14 @@ function checkImages(images: Uint8Array, height: number, width: number, what: st
  */
 export async function fitRisk(model: tf.LayersModel, data: RiskFitData, options: FitRiskOptions): Promise<FittedRisk> {
   const { wrapper, ...rest } = options;
-  return fitWrapped(model, data, { ...rest, wrap: wrapOptionsFor(wrapper, options.seed), predictionSource: PREDICTION_SOURCE[wrapper], kind: wrapper });
+  return fitWrapped(model, data, { ...rest, wrap: wrapOptionsFor(wrapper, options.seed), kind: wrapper });
 }
 
 /**
- * Fits any `wrap()` combination for `model` on `data`. The model itself is never changed: the
- * wrapper is built around a copy. Post-hoc (`predictionSource: 'model'`) freezes that copy and
- * fits only the risk components; otherwise the copy (and, for an ensemble, freshly initialised
- * members) trains with the method. A histogram is filled last, from the faces (label 1) of
- * `data` as the fitted model sees them, so it describes the final representation, not the
- * ones passed through during training.
+ * Fits any `wrap()` combination for `model` on `data` (labels used). In the default post-hoc
+ * mode the model is frozen (its weights never change; predictions are its own) and only the
+ * risk parts are fitted; MC dropout and ensembles train copies. The histogram is refilled last
+ * from the faces (label 1) of `data`, so it measures representation among faces.
  * @throws InvalidArgumentError for bad sizes or options; ShapeError when the images do not match the model's input.
  */
 export async function fitWrapped(model: tf.LayersModel, data: RiskFitData, options: FitWrappedOptions): Promise<FittedRisk> {
@@ -134,28 +122,20 @@ export async function fitWrapped(model: tf.LayersModel, data: RiskFitData, optio
   if (n === 0) throw new InvalidArgumentError('fitRisk: the fit set is empty.');
   const [h, w] = (model.inputs[0] as tf.SymbolicTensor).shape.slice(1) as number[];
   if (h !== data.height || w !== data.width) throw new ShapeError(`fitRisk: the fit images are ${data.height}x${data.width} but the model takes ${h}x${w}.`);
-  const postHoc = options.predictionSource === 'model';
-  const copy = await copyModel(model);
-  if (postHoc) for (const layer of copy.layers) layer.trainable = false;
-  let wrapper: RiskModel | undefined;
+  const wrapper = wrap(model, { mode: 'post-hoc', ...options.wrap });
   const x = imagesToTensor(data, {});
   const y = tf.tensor2d(Float32Array.from(data.labels), [n, 1]);
   try {
-    wrapper = wrap(copy, options.wrap);
     wrapper.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
-    // Post-hoc with a histogram alone there is nothing to train.
-    const trains = !postHoc || options.wrap.epistemic !== undefined || Boolean(options.wrap.aleatoric);
-    if (trains) {
-      await wrapper.fit(x, y, {
-        epochs: options.epochs,
-        batchSize: options.batchSize ?? 32,
-        seed: options.seed,
-        callbacks: { onEpochEnd: (epoch, logs) => options.onEpochEnd?.(epoch, logs.loss) },
-      });
-    }
+    await wrapper.fit(x, y, {
+      epochs: options.epochs,
+      batchSize: options.batchSize ?? 32,
+      seed: options.seed,
+      callbacks: { onEpochEnd: (epoch, logs) => options.onEpochEnd?.(epoch, logs.loss) },
+    });
     if (wrapper instanceof ComposedWrapper && wrapper.histogram) {
       const faces = [...data.labels].flatMap((label, i) => (label === 1 ? [i] : []));
-      const ref = faces.length > 0 ? tf.gather(x, faces) : x;
+      const ref = faces.length > 0 && faces.length < n ? tf.gather(x, faces) : x;
       try {
         wrapper.fitHistogram(ref, { reset: true });
       } finally {
@@ -163,23 +143,21 @@ export async function fitWrapped(model: tf.LayersModel, data: RiskFitData, optio
       }
     }
   } catch (error) {
-    wrapper?.dispose();
-    copy.dispose();
+    wrapper.dispose();
     throw error;
   } finally {
     x.dispose();
     y.dispose();
   }
-  const fitted = wrapper;
+  const joint = (wrapper as { mode?: string }).mode === 'joint';
+  const copies = (wrapper as { retrainsCopies?: boolean }).retrainsCopies ?? false;
   return {
     kind: options.kind ?? 'custom',
-    predictionSource: options.predictionSource,
-    model,
-    wrapper: fitted,
-    dispose: () => {
-      fitted.dispose();
-      copy.dispose();
-    },
+    predictionSource: joint ? 'joint' : 'model',
+    riskSource: copies ? 'retrained-copy' : 'frozen-model',
+    wrapper,
+    seed: options.seed,
+    dispose: () => wrapper.dispose(),
   };
 }
 
@@ -195,59 +173,92 @@ export interface RiskChunk {
   groups?: readonly (string | undefined)[];
 }
 
-/** Images per forward pass of {@link scoreRiskChunk}, as in `predictPacked` (so predictions match `dbvae evaluate`'s bit for bit). */
-export const SCORE_BATCH = 64;
+/** Images per forward pass of {@link scoreRiskChunk}: `model.predict`'s default, so predictions match `dbvae evaluate`'s bit for bit. */
+export const SCORE_BATCH = 32;
 
 /**
  * Scores one chunk of images with a fitted risk: images in, plain JSON rows out (no tensors
- * escape, so a queue worker can return them). `prediction` is the face probability of
- * `fitted.predictionSource` (the frozen model's own output for post-hoc kinds), `bias` the
- * log-density of the image's representation (higher = better represented), `epistemic` and
- * `aleatoric` as the wrapper reports them. Rows depend only on their own image for the
- * post-hoc kinds (not on the rest of the chunk).
+ * escape, so a queue worker can return them), through the library's `scoreBatch`.
+ * `prediction` is the face probability (the frozen model's own output in post-hoc mode), `bias`
+ * the log-density of the image's representation (higher = better represented), `epistemic` and
+ * `aleatoric` as the wrapper reports them. The random stream (MC dropout masks) restarts from
+ * the fitted seed and the chunk's offset, so a retried chunk scores exactly as before; the
+ * other risks of a row depend only on its own image.
  * @throws ShapeError when the chunk does not match the model or its metadata lengths differ.
  */
 export function scoreRiskChunk(fitted: FittedRisk, chunk: RiskChunk): RiskScoreRow[] {
   const n = checkImages(chunk.images, chunk.height, chunk.width, 'scoreRiskChunk');
-  const [h, w] = (fitted.model.inputs[0] as tf.SymbolicTensor).shape.slice(1) as number[];
-  if (h !== chunk.height || w !== chunk.width) throw new ShapeError(`scoreRiskChunk: the images are ${chunk.height}x${chunk.width} but the model takes ${h}x${w}.`);
   for (const [name, meta] of [['labels', chunk.labels], ['files', chunk.files], ['groups', chunk.groups]] as const) {
     if (meta !== undefined && meta.length !== n) throw new ShapeError(`scoreRiskChunk: ${n} images but ${meta.length} ${name}.`);
   }
   const offset = chunk.offset ?? 0;
-  const prediction = new Float32Array(n);
-  const risks: Partial<Record<'bias' | 'epistemic' | 'aleatoric', Float32Array>> = {};
-  for (let start = 0; start < n; start += SCORE_BATCH) {
-    const end = Math.min(n, start + SCORE_BATCH);
-    const x = imagesToTensor(chunk, { indices: Array.from({ length: end - start }, (_, i) => start + i) });
-    try {
-      const out = fitted.wrapper.predict(x, { batchSize: SCORE_BATCH });
-      try {
-        const p = tf.tidy(() => tf.sigmoid(fitted.predictionSource === 'model' ? (fitted.model.predict(x) as tf.Tensor) : out.yHat).dataSync() as Float32Array);
-        prediction.set(p, start);
-        for (const r of ['bias', 'epistemic', 'aleatoric'] as const) {
-          const t = out[r];
-          if (!t) continue;
-          const values = (risks[r] ??= new Float32Array(n));
-          // One number per image: the first entry of per-output risks.
-          values.set(tf.tidy(() => t.reshape([end - start, -1]).slice([0, 0], [-1, 1]).dataSync() as Float32Array), start);
-        }
-      } finally {
-        out.dispose();
-      }
-    } finally {
-      x.dispose();
-    }
+  const x = imagesToTensor(chunk, {});
+  let scored: ReturnType<typeof scoreBatch>;
+  try {
+    scored = scoreBatch(fitted.wrapper, x, { batchSize: SCORE_BATCH, seed: fitted.seed + offset });
+  } finally {
+    x.dispose();
   }
-  return Array.from({ length: n }, (_, i) => ({
+  return scored.rows.map((row, i) => ({
     index: offset + i,
     file: chunk.files?.[i],
     group: chunk.groups?.[i],
     label: chunk.labels?.[i],
-    prediction: prediction[i],
-    bias: risks.bias?.[i],
-    epistemic: risks.epistemic?.[i],
-    aleatoric: risks.aleatoric?.[i],
+    prediction: row.prediction,
+    bias: row.bias,
+    epistemic: row.epistemic,
+    aleatoric: row.aleatoric,
     predictionSource: fitted.predictionSource,
+    riskSource: fitted.riskSource,
+    named: row.named as Record<string, number>,
   }));
+}
+
+/** File name of the description written beside a saved wrapper by {@link saveFittedRisk}. */
+export const FITTED_RISK_MANIFEST = 'dbvae-risk.json';
+
+interface FittedRiskManifest {
+  format: 'dbvae-fitted-risk';
+  version: 1;
+  kind: string;
+  seed: number;
+  predictionSource: FittedRisk['predictionSource'];
+  riskSource: RiskSource;
+}
+
+/**
+ * Saves a fitted risk into the folder `dir` (atomically: a temporary sibling, then a rename):
+ * the wrapper (frozen model, fitted parts, histogram) under `wrapper/` and
+ * `dbvae-risk.json`. A queue worker loads it once with {@link loadFittedRisk} and scores chunks.
+ */
+export async function saveFittedRisk(fitted: FittedRisk, dir: string): Promise<void> {
+  const { fileSystemIOHandler } = await import('@dbvae/models');
+  const { writeDirAtomic } = await import('./fs-atomic');
+  const { writeFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  await writeDirAtomic(dir, async (tmp) => {
+    await fitted.wrapper.save(fileSystemIOHandler(join(tmp, 'wrapper')));
+    const manifest: FittedRiskManifest = { format: 'dbvae-fitted-risk', version: 1, kind: fitted.kind, seed: fitted.seed, predictionSource: fitted.predictionSource, riskSource: fitted.riskSource };
+    await writeFile(join(tmp, FITTED_RISK_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  });
+}
+
+/**
+ * Loads a fitted risk saved by {@link saveFittedRisk}; it scores exactly as the one saved.
+ * @throws InvalidArgumentError when `dir` holds no fitted risk; SerializationError (from `@dbvae/risk-wrappers`) for damaged wrapper files.
+ */
+export async function loadFittedRisk(dir: string): Promise<FittedRisk> {
+  const { fileSystemIOHandler } = await import('@dbvae/models');
+  const { loadRiskWrapper } = await import('@dbvae/risk-wrappers');
+  const { readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  let manifest: FittedRiskManifest;
+  try {
+    manifest = JSON.parse(await readFile(join(dir, FITTED_RISK_MANIFEST), 'utf8')) as FittedRiskManifest;
+  } catch (cause) {
+    throw new InvalidArgumentError(`${dir}: no readable ${FITTED_RISK_MANIFEST}; give a folder written by saveFittedRisk.`, { cause });
+  }
+  if (manifest.format !== 'dbvae-fitted-risk' || manifest.version !== 1) throw new InvalidArgumentError(`${dir}: ${FITTED_RISK_MANIFEST} is not a fitted risk of this version.`);
+  const wrapper = await loadRiskWrapper(fileSystemIOHandler(join(dir, 'wrapper')));
+  return { kind: manifest.kind, seed: manifest.seed, predictionSource: manifest.predictionSource, riskSource: manifest.riskSource, wrapper, dispose: () => wrapper.dispose() };
 }

@@ -40,7 +40,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cli-queue-'));
   data = await fixtureLabFile(dir, 'data.h5', N, 21);
   // MC dropout: random at prediction time, so equal rows prove each chunk is seeded by its index, not by who scores it.
-  riskModel = await fixtureRiskModel(dir, 'risk', { bias: true, epistemic: 'dropout', dropout: { passes: 3 } }, 'dropout', true);
+  riskModel = await fixtureRiskModel(dir, 'risk', { bias: true, epistemic: 'dropout', dropout: { passes: 3 } }, 'dropout');
   reference = join(dir, 'reference.csv');
   await scoreToFile({ data, riskModelDir: riskModel, out: reference, chunkSize: 5, workers: 1, seed: 4 }, quiet);
 });
@@ -56,7 +56,7 @@ describe('processShard (a plain function of the job data)', () => {
     const { rows } = await processShard(await shardData(), context);
     const model = await loadRiskModel(riskModel);
     const source = await openImageSource(data);
-    const expected = [...(await scoreChunk(source, 2, 5, model.scorer, 4)), ...(await scoreChunk(source, 3, 5, model.scorer, 4))];
+    const expected = [...(await scoreChunk(source, 2, 5, model.scorer)), ...(await scoreChunk(source, 3, 5, model.scorer))];
     await source.close();
     model.dispose();
     context.dispose();

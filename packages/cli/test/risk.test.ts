@@ -9,7 +9,7 @@ import { buildStandardClassifier } from '@dbvae/models';
 import { expectNoTensorLeaks } from '@dbvae/test-utils';
 import { runCli } from '../src/cli';
 import { loadStoredModel, predictPacked, saveStoredModel, MODEL_MANIFEST } from '../src/model-store';
-import { fitRisk, scoreRiskChunk } from '../src/risk-scoring';
+import { fitRisk, loadFittedRisk, saveFittedRisk, scoreRiskChunk } from '../src/risk-scoring';
 
 // A tiny world: 32x32 SynthFaces, a skewed training file (dark skin 10% of faces) and a
 // balanced test folder (LF, LM, DF, DM), a small lab CNN trained briefly on the training file.
@@ -27,6 +27,7 @@ interface Row {
   epistemic?: number;
   aleatoric?: number;
   predictionSource: string;
+  riskSource: string;
 }
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -104,7 +105,7 @@ describe('dbvae risk (post-hoc: the model is frozen, the risk is fitted on the t
       stored.dispose();
     }
     expect(rows.map((row) => row.prediction)).toEqual(Array.from(expected));
-    expect(new Set(rows.map((row) => row.predictionSource))).toEqual(new Set(['model']));
+    expect(new Set(rows.map((row) => `${row.predictionSource}/${row.riskSource}`))).toEqual(new Set(['model/frozen-model']));
     expect(rows.every((row) => Number.isFinite(row.aleatoric) && (row.aleatoric as number) > 0)).toBe(true);
     // ... and dbvae evaluate's per-group means.
     const ev = await run(['evaluate', '--model', 'model', '--faces', 'data/test', '--json', 'eval.json']);
@@ -127,8 +128,11 @@ describe('dbvae risk (post-hoc: the model is frozen, the risk is fitted on the t
       const px = Buffer.from(Array.from({ length: SIZE * SIZE * 3 }, (_, j) => (j * 7919 + i * 104729) % 256));
       await sharp(px, { raw: { width: SIZE, height: SIZE, channels: 3 } }).png().toFile(join(dir, 'subset', 'noise', `${i}.png`));
     }
-    const full = await run(['risk', '--model', 'model', '--fit', trainPath, '--data', 'data/test', '--wrapper', 'histogram-vae', '--out', 'full.json']);
+    const full = await run(['risk', '--model', 'model', '--fit', trainPath, '--data', 'data/test', '--wrapper', 'histogram-vae', '--out', 'full.json', '--report', 'report']);
     expect(full.code).toBe(0);
+    // The report works from the log-density bias.
+    expect(full.out).toMatch(/Report: .*index\.html/);
+    expect(await readFile(join(dir, 'report', 'index.html'), 'utf8')).toMatch(/Least and most represented/);
     const part = await run(['risk', '--model', 'model', '--fit', trainPath, '--data', 'subset', '--wrapper', 'histogram-vae', '--out', 'part.json']);
     expect(part.code).toBe(0);
     const fullRows = await rowsOf('full.json');
@@ -172,14 +176,16 @@ describe('dbvae risk (post-hoc: the model is frozen, the risk is fitted on the t
     }
   });
 
-  it('labels the predictions of a retrained copy (MC dropout) as such and leaves the model alone', async () => {
+  it('MC dropout trains a copy, says so, and still reports the frozen model\'s predictions', async () => {
     const before = await treeHash(join(dir, 'model'));
     const r = await run(['risk', '--model', 'model', '--data', 'data/test', '--wrapper', 'dropout', '--out', 'dropout.csv', '--epochs', '1']);
     expect(r.code).toBe(0);
     const [header, ...lines] = (await readFile(join(dir, 'dropout.csv'), 'utf8')).trim().split('\n');
-    expect(header).toBe('index,file,group,label,prediction,epistemic,predictionSource');
+    expect(header).toBe('index,file,group,label,prediction,epistemic,predictionSource,riskSource');
     expect(lines.length).toBe(96);
-    expect(lines.every((l) => l.endsWith(',retrained-copy'))).toBe(true);
+    expect(lines.every((l) => l.endsWith(',model,retrained-copy'))).toBe(true);
+    const posthoc = await rowsOf('mve.json');
+    expect(lines.map((l) => Number(l.split(',')[4]))).toEqual(posthoc.map((row) => row.prediction));
     expect(await treeHash(join(dir, 'model'))).toEqual(before);
   });
 });
@@ -199,6 +205,16 @@ describe('scoreRiskChunk', () => {
       expect(tail.map((row) => row.index)).toEqual(whole.slice(70).map((row) => row.index));
       expect(tail.map((row) => [row.bias, row.epistemic])).toEqual(whole.slice(70).map((row) => [row.bias, row.epistemic]));
       expect(JSON.parse(JSON.stringify(tail))).toEqual(tail);
+      // Saved and loaded (as a queue worker would), it scores exactly the same.
+      await saveFittedRisk(fitted, join(dir, 'fitted'));
+      const loaded = await loadFittedRisk(join(dir, 'fitted'));
+      try {
+        const again = scoreRiskChunk(loaded, { images: faces.images, height: SIZE, width: SIZE });
+        expect(again.map((row) => [row.prediction, row.bias, row.epistemic])).toEqual(whole.map((row) => [row.prediction, row.bias, row.epistemic]));
+        expect([loaded.kind, loaded.riskSource, loaded.predictionSource]).toEqual(['histogram-vae', 'frozen-model', 'model']);
+      } finally {
+        loaded.dispose();
+      }
     } finally {
       fitted.dispose();
       stored.dispose();

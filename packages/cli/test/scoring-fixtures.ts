@@ -42,14 +42,14 @@ export function smallCnn(seed = 1): tf.LayersModel {
 }
 
 /**
- * Fits a risk for the small CNN (one epoch on 32 fixture images, through `fitWrapped`, post-hoc
- * unless `retrained`) and saves it as a risk model folder. Returns the folder.
+ * Fits a risk for the small CNN (one epoch on 32 fixture images, through `fitWrapped`: post-hoc,
+ * MC dropout in a trained copy) and saves it as a risk model folder. Returns the folder.
  */
-export async function fixtureRiskModel(dir: string, name: string, options: WrapOptions, wrapperName: string, retrained = false): Promise<string> {
+export async function fixtureRiskModel(dir: string, name: string, options: WrapOptions, wrapperName: string): Promise<string> {
   const out = join(dir, name);
   const { images, labels } = fixtureImages(32, 99);
   const model = smallCnn();
-  const fitted = await fitWrapped(model, { images, labels: Uint8Array.from(labels), height: SIDE, width: SIDE }, { wrap: { featureLayer: 'features', ...options }, predictionSource: retrained ? 'retrained-copy' : 'model', epochs: 1, batchSize: 16, seed: 3, kind: wrapperName });
+  const fitted = await fitWrapped(model, { images, labels: Uint8Array.from(labels), height: SIDE, width: SIDE }, { wrap: { featureLayer: 'features', ...options }, epochs: 1, batchSize: 16, seed: 3, kind: wrapperName });
   try {
     await saveRiskModel(out, fitted, { cliVersion: 'test', wrapper: wrapperName, inputShape: [SIDE, SIDE, 3], settings: {} });
   } finally {

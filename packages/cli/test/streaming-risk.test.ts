@@ -9,12 +9,12 @@ import { loadRiskWrapper } from '@dbvae/risk-wrappers';
 import { fileSystemIOHandler } from '@dbvae/models';
 import { InputError } from '../src/errors';
 import { formatRiskScores, type RiskScoreRow } from '../src/risk-output';
-import { chunkSeed, type ChunkScorer } from '../src/scoring/chunk-scorer';
+import type { ChunkScorer } from '../src/scoring/chunk-scorer';
 import { ResumableRiskOutput, resumablePaths } from '../src/scoring/resumable-output';
 import { loadRiskModel, riskModelId } from '../src/scoring/risk-model-store';
 import { scoreInOrder } from '../src/scoring/score-in-order';
 import { scoreToFile, scoringIdentity } from '../src/scoring/score-to-file';
-import { fixtureLabFile, fixtureRiskModel, SIDE } from './scoring-fixtures';
+import { fixtureLabFile, fixtureRiskModel, SIDE, smallCnn } from './scoring-fixtures';
 
 const quiet = { stdout: { write: () => true }, stderr: { write: () => true } };
 let dir: string;
@@ -28,7 +28,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cli-streaming-'));
   data = await fixtureLabFile(dir, 'data.h5', N);
   deterministic = await fixtureRiskModel(dir, 'det', { bias: true, aleatoric: true }, 'histogram+mve');
-  stochastic = await fixtureRiskModel(dir, 'sto', { bias: true, epistemic: 'dropout', dropout: { passes: 3 } }, 'dropout', true);
+  stochastic = await fixtureRiskModel(dir, 'sto', { bias: true, epistemic: 'dropout', dropout: { passes: 3 } }, 'dropout');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -37,16 +37,17 @@ describe('streaming risk scoring', () => {
     const out = join(dir, 'det.csv');
     const result = await scoreToFile({ data, riskModelDir: deterministic, out, chunkSize: 7, workers: 1, seed: 5 }, quiet);
     expect(result).toMatchObject({ rows: N, failed: 0, resumedChunks: 0 });
-    // Independent reference: the whole file in memory, one predict call of the frozen model and of the wrapper, rows built here.
+    // Independent reference: the whole file in memory, one predict call of the wrapper, the
+    // model rebuilt from its seed for the predictions (post-hoc: never trained), rows built here.
     const whole = await readLabH5(data);
     const x = uint8ToFloatBatch(whole.images, { height: SIDE, width: SIDE, channelOrder: 'bgr' });
     const wrapper = await loadRiskWrapper(fileSystemIOHandler(join(deterministic, 'wrapper')));
-    const model = await tf.loadLayersModel(fileSystemIOHandler(join(deterministic, 'model')));
+    const model = smallCnn();
     const risk = wrapper.predict(x);
     const probs = tf.tidy(() => tf.sigmoid(model.predict(x) as tf.Tensor).dataSync());
     const bias = risk.bias!.dataSync();
     const aleatoric = risk.aleatoric!.dataSync();
-    const rows: RiskScoreRow[] = Array.from({ length: N }, (_, i) => ({ index: i, label: whole.labels[i], prediction: probs[i], bias: bias[i], aleatoric: aleatoric[i], predictionSource: 'model' }));
+    const rows: RiskScoreRow[] = Array.from({ length: N }, (_, i) => ({ index: i, label: whole.labels[i], prediction: probs[i], bias: bias[i], aleatoric: aleatoric[i], predictionSource: 'model', riskSource: 'frozen-model' }));
     tf.dispose([x]);
     risk.dispose();
     wrapper.dispose();
@@ -62,12 +63,12 @@ describe('streaming risk scoring', () => {
     await scoreToFile({ data, riskModelDir: stochastic, out: one, chunkSize: 8, workers: 1, seed: 11 }, quiet);
     await scoreToFile({ data, riskModelDir: stochastic, out: two, chunkSize: 8, workers: 2, seed: 11 }, quiet);
     const a = JSON.parse(readFileSync(one, 'utf8')) as { columns: string[]; rows: RiskScoreRow[] };
-    expect(a.columns).toEqual(['index', 'label', 'prediction', 'bias', 'epistemic', 'predictionSource']);
+    expect(a.columns).toEqual(['index', 'label', 'prediction', 'bias', 'epistemic', 'predictionSource', 'riskSource']);
     expect(a.rows.map((r) => r.index)).toEqual(Array.from({ length: N }, (_, i) => i));
     expect(readFileSync(two, 'utf8')).toBe(readFileSync(one, 'utf8'));
-    // The seed matters: another seed draws other dropout masks.
+    // The draws are random: chunks starting at other offsets draw other dropout masks.
     const other = join(dir, 'sto-other.json');
-    await scoreToFile({ data, riskModelDir: stochastic, out: other, chunkSize: 8, workers: 1, seed: 12 }, quiet);
+    await scoreToFile({ data, riskModelDir: stochastic, out: other, chunkSize: 10, workers: 1, seed: 11 }, quiet);
     const b = JSON.parse(readFileSync(other, 'utf8')) as { rows: RiskScoreRow[] };
     expect(b.rows.some((r, i) => r.epistemic !== a.rows[i]!.epistemic)).toBe(true);
   });
@@ -76,12 +77,12 @@ describe('streaming risk scoring', () => {
     const source = await openImageSource(data);
     const delays = [40, 5, 25, 0, 10, 0, 30];
     const seen: number[] = [];
-    const scorer: ChunkScorer = async (_images, n, _h, _w, { seed }) => {
-      const k = [...Array(7).keys()].find((i) => chunkSeed(3, i) === seed)!;
+    const scorer: ChunkScorer = async (_images, n, _h, _w, { offset }) => {
+      const k = offset / 8;
       await new Promise((r) => setTimeout(r, delays[k]));
       return Array.from({ length: n }, () => ({ prediction: k / 10 }));
     };
-    const delivered = await scoreInOrder({ source, scorer, chunkSize: 8, seed: 3, parallel: 4, onChunk: async (rows, k) => void seen.push(k, rows[0]!.index) });
+    const delivered = await scoreInOrder({ source, scorer, chunkSize: 8, parallel: 4, onChunk: async (rows, k) => void seen.push(k, rows[0]!.index) });
     await source.close();
     expect(delivered).toBe(7);
     expect(seen).toEqual([0, 0, 1, 8, 2, 16, 3, 24, 4, 32, 5, 40, 6, 48]);
@@ -100,7 +101,7 @@ describe('streaming risk scoring', () => {
       if (calls++ === 4) throw new Error('killed');
       return model.scorer(...args);
     };
-    await expect(scoreInOrder({ source, scorer: dying, chunkSize: 6, seed: 2, onChunk: (rows) => output.append(rows) })).rejects.toThrow('killed');
+    await expect(scoreInOrder({ source, scorer: dying, chunkSize: 6, onChunk: (rows) => output.append(rows) })).rejects.toThrow('killed');
     await output.close();
     await source.close();
     model.dispose();
@@ -135,7 +136,7 @@ describe('streaming risk scoring', () => {
     const result = await scoreToFile({ data: list, riskModelDir: deterministic, out, chunkSize: 3, workers: 1, seed: 0 }, quiet);
     expect(result).toMatchObject({ rows: 4, failed: 1 });
     const { columns, rows } = JSON.parse(readFileSync(out, 'utf8')) as { columns: string[]; rows: RiskScoreRow[] };
-    expect(columns).toEqual(['index', 'file', 'label', 'prediction', 'bias', 'aleatoric', 'predictionSource', 'error']);
+    expect(columns).toEqual(['index', 'file', 'label', 'prediction', 'bias', 'aleatoric', 'predictionSource', 'riskSource', 'error']);
     expect(rows[1]).toMatchObject({ index: 1, file: 'imgs/bad.png', label: 1 });
     expect(rows[1]!.error).toMatch(/cannot decode imgs\/bad\.png/);
     expect(rows[1]!.prediction).toBeUndefined();

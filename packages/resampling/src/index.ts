@@ -8,7 +8,7 @@
 export { samplingWeights, weightsFromHistograms, type CombineRule, type SamplingWeightOptions } from './sampling-weights';
 export { latentHistograms, type LatentHistograms, type LatentHistogramOptions, type BinIndexArray } from './latent-histograms';
 export { type LatentInput } from './latent-input';
-export { inverseBiasWeights, epistemicWeights } from './risk-weights';
+export { inverseBiasWeights, epistemicWeights, type InverseBiasOptions } from './risk-weights';
 export { mixWithUniform, temperWeights } from './weight-transforms';
 export { weightStats, type WeightStats } from './weight-stats';
 export { Resampler, type ResamplerOptions } from './resampler';

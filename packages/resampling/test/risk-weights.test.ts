@@ -7,37 +7,59 @@ beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
 });
 
-describe('inverseBiasWeights (lab 3: p = 1 / (bias + eps), normalised)', () => {
+describe('inverseBiasWeights from log-densities (default) with a tempering exponent', () => {
+  it('inverts log-densities: p proportional to density^-exponent', () => {
+    // densities 0.5, 0.25, 0.25 -> 2 : 4 : 4.
+    expectAllClose(inverseBiasWeights([Math.log(0.5), Math.log(0.25), Math.log(0.25)]), [0.2, 0.4, 0.4], 1e-14);
+    // exponent 0.5: sqrt(2) : 2 : 2.
+    const t = [Math.SQRT2, 2, 2];
+    const ts = t.reduce((a, c) => a + c, 0);
+    expectAllClose(inverseBiasWeights([Math.log(0.5), Math.log(0.25), Math.log(0.25)], { exponent: 0.5 }), t.map((v) => v / ts), 1e-14);
+    expectAllClose(inverseBiasWeights([-3, 7, 1], { exponent: 0 }), [1 / 3, 1 / 3, 1 / 3], 1e-14);
+  });
+
+  it('is finite for 512-wide log-densities (about -400) whose exp underflows to 0', () => {
+    // log-densities -400 and -402: ratio e^2 : 1 regardless of magnitude.
+    const p = inverseBiasWeights([-402, -400]);
+    expectAllClose(p, [Math.exp(2) / (Math.exp(2) + 1), 1 / (Math.exp(2) + 1)], 1e-12);
+    // The old density scale would see exp(-400) = 0 for both and give [0.5, 0.5].
+    expectAllClose(inverseBiasWeights([Math.exp(-402), Math.exp(-400)], { scale: 'density' }), [0.5, 0.5], 1e-12);
+  });
+});
+
+describe('inverseBiasWeights on densities (lab 3: p = 1 / (bias + eps), normalised)', () => {
   it('matches the hand-computed rule', () => {
     // 1/0.5 : 1/0.25 : 1/0.25 = 2 : 4 : 4.
-    expectAllClose(inverseBiasWeights([0.5, 0.25, 0.25], { eps: 1e-300 }), [0.2, 0.4, 0.4], 1e-14);
+    expectAllClose(inverseBiasWeights([0.5, 0.25, 0.25], { eps: 1e-300, scale: 'density' }), [0.2, 0.4, 0.4], 1e-14);
     // With the default eps 1e-7: exact formula.
     const b = [0.1, 0.02, 0.3];
     const inv = b.map((v) => 1 / (v + 1e-7));
     const s = inv.reduce((a, c) => a + c, 0);
-    expectAllClose(inverseBiasWeights(b), inv.map((v) => v / s), 1e-14);
+    expectAllClose(inverseBiasWeights(b, { scale: 'density' }), inv.map((v) => v / s), 1e-14);
   });
 
   it('stays finite for zero and tiny bias scores', () => {
     // bias 0 -> 1 / 1e-7 = 1e7 against 1 / 1 = 1.
-    expectAllClose(inverseBiasWeights([0, 1]), [1e7 / (1e7 + 1 / (1 + 1e-7)), (1 / (1 + 1e-7)) / (1e7 + 1 / (1 + 1e-7))], 1e-12);
-    const p = inverseBiasWeights([0, 0, 1e-300]);
+    expectAllClose(inverseBiasWeights([0, 1], { scale: 'density' }), [1e7 / (1e7 + 1 / (1 + 1e-7)), (1 / (1 + 1e-7)) / (1e7 + 1 / (1 + 1e-7))], 1e-12);
+    const p = inverseBiasWeights([0, 0, 1e-300], { scale: 'density' });
     for (const v of p) expect(Number.isFinite(v)).toBe(true);
     expect(p.reduce((a, c) => a + c, 0)).toBeCloseTo(1, 14);
   });
 
   it('averages a [n, m] bias tensor per sample (np.mean(bias, axis=-1)) without leaking tensors', async () => {
     const t = tf.tensor2d([0.4, 0.6, 0.2, 0.3, 0.1, 0.4], [3, 2]); // means 0.5, 0.25, 0.25
-    const p = await expectNoTensorLeaks(() => inverseBiasWeights(t, { eps: 1e-300 }), 3);
+    const p = await expectNoTensorLeaks(() => inverseBiasWeights(t, { eps: 1e-300, scale: 'density' }), 3);
     expectAllClose(p, [0.2, 0.4, 0.4], 1e-6);
     t.dispose();
   });
 
   it('validates', () => {
-    expect(() => inverseBiasWeights([0.1, -0.2])).toThrow(InvalidArgumentError);
+    expect(() => inverseBiasWeights([0.1, -0.2], { scale: 'density' })).toThrow(InvalidArgumentError);
     expect(() => inverseBiasWeights([0.1, NaN])).toThrow(InvalidArgumentError);
     expect(() => inverseBiasWeights([])).toThrow(ShapeError);
     expect(() => inverseBiasWeights([0.1], { eps: 0 })).toThrow(InvalidArgumentError);
+    expect(() => inverseBiasWeights([0.1], { exponent: -1 })).toThrow(InvalidArgumentError);
+    expect(() => inverseBiasWeights([0.1], { scale: 'prob' as never })).toThrow(InvalidArgumentError);
   });
 });
 

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, ShapeError, tf } from '@dbvae/backend';
+import { RiskTensor } from './risk-tensor';
 
 /** One chunk of {@link accuracyVsRisk}. */
 export interface RiskChunk {
@@ -60,12 +61,20 @@ export function accuracyVsRisk(risk: ArrayLike<number>, correct: ArrayLike<numbe
 }
 
 /**
- * Per-sample correctness of predictions. One output column: logits thresholded at
- * `threshold` (default 0, i.e. probability 0.5) against 0/1 labels. Several columns: argmax
- * against integer labels `[n]`/`[n, 1]` or one-hot labels of the same shape.
+ * Per-sample correctness of predictions. One output column: thresholded against 0/1 labels
+ * at probability 0.5, i.e. logit 0 for logits and 0.5 for probabilities. Pass the wrapper's
+ * `RiskTensor` and the right one is used (its `outputs` says whether `yHat` holds logits or
+ * the probabilities of a sigmoid-ending model); a bare tensor is taken as logits unless
+ * `threshold` says otherwise. Several columns: argmax against integer labels `[n]`/`[n, 1]`
+ * or one-hot labels of the same shape.
  * @throws ShapeError when the shapes do not fit together.
  */
-export function correctPredictions(yHat: tf.Tensor, yTrue: tf.Tensor, threshold = 0): Uint8Array {
+export function correctPredictions(yHat: tf.Tensor | RiskTensor, yTrue: tf.Tensor, threshold?: number): Uint8Array {
+  if (yHat instanceof RiskTensor) {
+    threshold ??= yHat.outputs === 'probabilities' ? 0.5 : 0;
+    yHat = yHat.yHat;
+  }
+  const cut = threshold ?? 0;
   return tf.tidy(() => {
     const n = yHat.shape[0] as number;
     const p = yHat.reshape([n, -1]);
@@ -73,7 +82,7 @@ export function correctPredictions(yHat: tf.Tensor, yTrue: tf.Tensor, threshold 
     if (t.shape[0] !== n) throw new ShapeError(`correctPredictions: ${n} predictions but ${t.shape[0]} labels.`);
     let hit: tf.Tensor;
     if (p.shape[1] === 1) {
-      hit = tf.equal(tf.greater(p, threshold), tf.greaterEqual(t, 0.5));
+      hit = tf.equal(tf.greater(p, cut), tf.greaterEqual(t, 0.5));
     } else {
       const pred = tf.argMax(p, 1);
       const label = t.shape[1] === 1 ? tf.cast(t.reshape([-1]), 'int32') : tf.argMax(t, 1);

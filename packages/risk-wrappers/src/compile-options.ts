@@ -7,9 +7,11 @@ export type OptimizerName = 'sgd' | 'adam' | 'adamax' | 'adagrad' | 'adadelta' |
 export type OptimizerSpec = OptimizerName | tf.Optimizer;
 
 /**
- * Loss names accepted by `compile`. The classification losses take **logits** (the lab's
- * classifiers end in a dense layer without activation): `binaryCrossentropy` and
- * `sigmoidCrossEntropy` are sigmoid cross-entropy on logits with 0/1 targets;
+ * Loss names accepted by `compile`, with tfjs/Keras meaning. A model ending in sigmoid/softmax
+ * outputs probabilities and the cross-entropies take them (computed stably from the recovered
+ * logits); a model ending in a linear layer outputs logits (`fromLogits` defaults to true
+ * there; pass `fromLogits: false` if its outputs are already probabilities).
+ * `binaryCrossentropy` and `sigmoidCrossEntropy` are sigmoid cross-entropy with 0/1 targets;
  * `categoricalCrossentropy`/`softmaxCrossEntropy` take one-hot targets;
  * `sparseCategoricalCrossentropy` takes integer class targets of shape `[n]` or `[n, 1]`.
  */
@@ -34,6 +36,12 @@ export interface CompileOptions {
   optimizer?: OptimizerSpec;
   /** The task loss, applied to each model output (summed). Default `'meanSquaredError'`. */
   loss?: LossSpec;
+  /**
+   * Whether the model's first output is logits (Keras's `from_logits`). Default: inferred
+   * from the final activation (sigmoid/softmax: probabilities; linear: logits). `true` on a
+   * sigmoid/softmax model is a contradiction and throws.
+   */
+  fromLogits?: boolean;
 }
 
 const OPTIMIZERS: Record<OptimizerName, () => tf.Optimizer> = {

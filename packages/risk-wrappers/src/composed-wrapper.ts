@@ -1,16 +1,31 @@
 import { InvalidArgumentError, ShapeError, createRandom, tf, type Random } from '@dbvae/backend';
-import { freshOptimizer, type OptimizerSpec } from './compile-options';
+import { freshOptimizer, type CompileOptions, type OptimizerSpec } from './compile-options';
 import { buildMirrorDecoder } from './decoder';
 import { RiskWrapperError, SerializationError, UnsupportedModelError } from './errors';
 import { FeatureHistogram } from './feature-histogram';
-import { ancestorLayers, featureTensor, rebuildGraph, type FeatureLayer } from './graph';
+import { ancestorLayers, featureTensor, freshLayerCopy, rebuildGraph, type FeatureLayer } from './graph';
 import { McDropout } from './mc-dropout';
-import { RiskModel, sliceRows, toTensorList, type BatchOptions, type ModelInput } from './risk-model';
-import type { RiskFields } from './risk-tensor';
+import { detectOutputHead, type OutputActivation, type OutputHead } from './output-activation';
+import { RiskModel, assertFinite, sliceRows, toTensorList, type BatchOptions, type FitOptions, type History, type ModelInput } from './risk-model';
+import type { NamedRisk, RiskFields } from './risk-tensor';
 import { loadArtifacts, saveArtifacts, type WrapperArtifacts } from './serialization';
+import { logitNll, outputProbabilities, planTask, taskLossFn, type TaskPlan } from './task-loss';
+import { classificationSummaries } from './uncertainty-summaries';
 
 /** A model a wrapper can take: a tfjs layers model (trainable), or an inference-only `GraphModel` or function. */
 export type ModelSource = tf.LayersModel | tf.GraphModel | ((x: tf.Tensor) => tf.Tensor);
+
+/**
+ * How a wrapper treats the user's model.
+ * - `'post-hoc'` (the default): the model is **frozen**: its weights never change and
+ *   `predict(x).yHat` equals `model.predict(x)` exactly. `fit(x, y)` fits only what the risks
+ *   need (histogram, VAE heads and decoder, MVE head) on the data you pass. Where a method
+ *   needs training of the model itself (MC dropout inserted into a model trained without it,
+ *   ensembles), a **copy** is trained and only the risk is read from it (`retrainsCopies`).
+ * - `'joint'`: Capsa's way: the wrapper trains the user's model together with the risk
+ *   parts (shared layers), for training a model from scratch with its risks.
+ */
+export type RiskMode = 'post-hoc' | 'joint';
 
 /** Histogram (representation bias) settings. */
 export interface HistogramSpec {
@@ -18,12 +33,15 @@ export interface HistogramSpec {
   queueSize?: number;
   /** Bins per dimension. Default 5. */
   numBins?: number;
-  /** Added to each bin probability. Default 1e-8. */
+  /** Added to each bin probability (also the probability of a value outside the fitted range). Default 1e-8. */
   epsilon?: number;
   /** What the histogram sees: hidden `features` (default), raw `input`, or the VAE's `latent` means. */
   source?: 'features' | 'input' | 'latent';
-  /** Report `prob` (joint probability, Capsa's; underflows to 0 in many dimensions) or `logProb`. Default `prob`. */
-  score?: 'prob' | 'logProb';
+  /**
+   * Only `'logProb'` (the default): `bias` is the log joint bin probability. The old `'prob'`
+   * (Capsa's `exp` of it) underflows to 0 on wide features and is refused.
+   */
+  score?: 'logProb';
 }
 
 /** VAE (epistemic) settings. */
@@ -34,7 +52,12 @@ export interface VaeSpec {
   decoder?: tf.LayersModel | 'auto';
   /** Weight of the KL term. Default 1 (the ELBO). */
   klWeight?: number;
-  /** Weight of the whole VAE loss relative to the task loss. Default 1. */
+  /**
+   * Weight of the whole VAE loss relative to the task loss in `'joint'` mode. Default 0.01:
+   * at weight 1 the reconstruction of an image dominates the shared layers and costs the
+   * classifier accuracy (issue 13: a CNN at 0.57-0.91 instead of 1.00). Ignored in post-hoc
+   * mode, where the VAE loss is the only loss of the heads and decoder.
+   */
   weight?: number;
   /** Apply the VAE loss (and fill the histogram) only for samples whose first target equals this class (the DB-VAE's faces-only mask). */
   onlyClass?: number;
@@ -57,12 +80,19 @@ export interface DropoutSpec {
   rate?: number;
   /** Stochastic passes at prediction. Default 20 (Capsa's). */
   passes?: number;
-  /** `insert` (default): add dropout after every dense layer and spatial dropout after every convolution, except after inputs and outputs. `own`: make the model's own Dropout layers stochastic at prediction. */
-  mode?: 'insert' | 'own';
+  /**
+   * `insert` (default): add dropout after every dense layer and spatial dropout after every
+   * convolution, except after inputs and outputs (post-hoc: into a trained copy of the model).
+   * `own`: make the model's own Dropout layers stochastic at prediction (no training needed).
+   * (Called `mode` before 0.2; `mode` now names the post-hoc/joint choice.)
+   */
+  placement?: 'insert' | 'own';
 }
 
 /** Options of {@link ComposedWrapper}: any combination of the components. */
 export interface ComposedWrapperOptions {
+  /** `'post-hoc'` (default: the model is frozen) or `'joint'` (Capsa's joint training). See {@link RiskMode}. */
+  mode?: RiskMode;
   /** Where features are read: a layer name or index (negative from the end). Default: the input of the last layer. */
   featureLayer?: FeatureLayer;
   /** For inference-only models: the features of a batch. Default: the (flattened) input. */
@@ -71,7 +101,12 @@ export interface ComposedWrapperOptions {
   vae?: VaeSpec;
   mve?: MveSpec;
   dropout?: DropoutSpec;
-  /** Seed of head initialisers, VAE noise and dropout masks. Default 0. */
+  /**
+   * Which named estimate becomes `epistemic` when several exist (VAE and MC dropout):
+   * default `'epistemic.vae'`. Every estimate stays readable in `RiskTensor.named`.
+   */
+  combine?: { epistemic?: NamedRisk };
+  /** Seed of head initialisers, VAE noise, dropout masks and histogram subsampling. Default 0. */
   seed?: number;
 }
 
@@ -79,6 +114,10 @@ interface Core {
   apply(xs: tf.Tensor[], training: boolean): tf.Tensor[];
   model?: tf.LayersModel;
   nOutputs: number;
+  /** Index of the features among the outputs of `apply`. */
+  featIndex: number;
+  /** Index of the final layer's input (for recovering logits), if recoverable. */
+  logitsIndex?: number;
 }
 
 /** @internal Marks restored parts passed to a constructor by `load`. */
@@ -97,7 +136,9 @@ export function restoredSource(artifacts: WrapperArtifacts): ModelSource {
 }
 
 /**
- * Loads any wrapper saved with `save`, whatever its class (ensembles included).
+ * Loads any wrapper saved with `save`, whatever its class (ensembles included). A fitted
+ * post-hoc wrapper reloads with its frozen model, its fitted risk parts and its histogram:
+ * `predict` gives the same numbers without fitting again.
  * @throws SerializationError for artifacts not written by this package.
  */
 export async function loadRiskWrapper(handlerOrUrl: string | tf.io.IOHandler): Promise<RiskModel> {
@@ -123,35 +164,64 @@ function mcLayers(model: tf.LayersModel): McDropout[] {
   return model.layers.filter((l): l is McDropout => l instanceof McDropout);
 }
 
+function layersApply(model: tf.LayersModel, xs: tf.Tensor[], training: boolean): tf.Tensor[] {
+  const out = model.apply(xs.length === 1 ? (xs[0] as tf.Tensor) : xs, { training });
+  return Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
+}
+
 /**
  * A risk-aware model built around a user's model: any combination of a feature histogram
  * (bias), a VAE (epistemic + latent histogram), an MVE head (aleatoric) and MC dropout
- * (epistemic), on ONE shared feature extractor: the user's own layers, shared (their weights
- * are the user's and keep training the user's model). The named wrappers
+ * (epistemic), on ONE feature extractor: the user's own layers. In the default
+ * `'post-hoc'` mode the user's model is frozen and only the risk parts are fitted; in
+ * `'joint'` mode the user's layers train with them (see {@link RiskMode}). The named wrappers
  * ({@link HistogramWrapper}, {@link VAEWrapper}, ...) are configurations of this class and
  * {@link wrap} builds it from risk names.
  *
- * Training loss = task loss (the compiled loss, counted once; for MVE the Gaussian NLL or the
- * sampled-logit loss replaces it) + VAE weight x (reconstruction + KL weight x KL).
+ * Every estimate is reported under its own name in `RiskTensor.named` (`bias.histogram`,
+ * `epistemic.vae`, `epistemic.mcDropout`, `aleatoric.mve`, and for classifiers with MC
+ * dropout `total.predictiveEntropy`, `aleatoric.expectedEntropy`,
+ * `epistemic.mutualInformation`); `bias`, `epistemic`, `aleatoric` pick among them. The
+ * histogram always sees clean (dropout-off) features.
+ *
+ * Joint training loss = task loss (the compiled loss, counted once; for MVE the Gaussian NLL
+ * or the sampled-logit loss replaces it) + VAE weight x (reconstruction + KL weight x KL).
+ * Post-hoc loss = the VAE loss + the MVE loss (with the frozen model's output as the mean) +
+ * the task loss of the dropout copy.
  */
 export class ComposedWrapper extends RiskModel {
   readonly kind: string = 'ComposedWrapper';
   /** The options the wrapper was built with (decoder models excluded). */
   readonly options: ComposedWrapperOptions;
+  /** `'post-hoc'` (model frozen) or `'joint'`. */
+  readonly mode: RiskMode;
   /** The histogram of the bias score (undefined without one). */
   readonly histogram?: FeatureHistogram;
+  /** The activation of the model's first output (`linear`, `sigmoid`, `softmax` or `other`). */
+  readonly outputActivation: OutputActivation;
   protected readonly core: Core;
+  /** The MC-dropout model: the user's layers with dropout (joint, or post-hoc `own`), or a trained copy (post-hoc `insert`). */
+  protected readonly mcCore?: tf.LayersModel;
   protected readonly vaeHeads?: tf.LayersModel;
   protected readonly decoder?: tf.LayersModel;
   protected readonly mveHead?: tf.LayersModel;
   protected readonly dropoutLayers: McDropout[] = [];
-  protected readonly rng: Random;
+  protected rng: Random;
   protected optimizer?: tf.Optimizer;
-  private readonly inputShape: number[];
+  private readonly inputShapes: Array<Array<number | null>>;
+  private readonly head: OutputHead;
+  private readonly mcIsCopy: boolean;
+  private plan?: TaskPlan;
+  private firstLoss?: (y: tf.Tensor, output: tf.Tensor, logits?: tf.Tensor) => tf.Scalar;
   private ownsDecoder = true;
+  /**
+   * The VAE's reconstruction on the fit data, for the support of a latent histogram: the 99th
+   * percentile of the per-sample summed squared error and the mean squared error per value.
+   */
+  private vaeSupport?: { threshold: number; variance: number };
 
   /**
-   * @param model - The user's model (shared, not copied) or an inference-only model.
+   * @param model - The user's model (its layers are used, not copied) or an inference-only model.
    * @param options - Which components to build; see {@link ComposedWrapperOptions}.
    * @throws UnsupportedModelError when a component needs a trainable layers model, or the feature layer is invalid.
    * @throws InvalidArgumentError for out-of-range options.
@@ -162,57 +232,74 @@ export class ComposedWrapper extends RiskModel {
     const opts: ComposedWrapperOptions = restored ? (restored.config['options'] as ComposedWrapperOptions) : options;
     this.options = { ...opts, vae: opts.vae ? { ...opts.vae, decoder: undefined } : undefined };
     this.validate(opts);
+    this.mode = opts.mode ?? 'post-hoc';
     this.rng = createRandom(opts.seed ?? 0);
     const seed = (): number => this.rng.int(2147483647);
     if (opts.histogram) this.histogram = new FeatureHistogram(opts.histogram);
+    this.mcIsCopy = false;
 
     if (restored) {
       const p = restored.parts;
       const coreModel = p['core'] as tf.LayersModel;
-      this.core = this.layersCore(coreModel, restored.config['nOutputs'] as number);
+      const c = restored.config;
+      this.core = { model: coreModel, nOutputs: c['nOutputs'] as number, featIndex: c['featIndex'] as number, logitsIndex: c['logitsIndex'] as number | undefined, apply: (xs, t) => layersApply(coreModel, xs, t) };
+      this.head = detectOutputHead(coreModel);
       this.vaeHeads = p['vaeHeads'];
       this.decoder = p['decoder'];
       this.mveHead = p['mveHead'];
-      this.inputShape = restored.config['inputShape'] as number[];
-      this.dropoutLayers = mcLayers(coreModel);
+      this.inputShapes = c['inputShapes'] as Array<Array<number | null>>;
+      if (opts.dropout) {
+        this.mcIsCopy = p['mcCore'] !== undefined;
+        this.mcCore = p['mcCore'] ?? this.buildDropoutCore(coreModel, coreModel.outputs.slice(0, this.core.nOutputs), opts.dropout, false, seed);
+      }
       const q = restored.arrays['queue'];
-      const meta = restored.config['queue'] as { dim: number; filled: number; next: number } | undefined;
+      const meta = c['queue'] as { dim: number; filled: number; next: number } | undefined;
       if (this.histogram && q && meta) this.histogram.importState({ ...meta, data: q.data });
+      this.vaeSupport = c['vaeSupport'] as { threshold: number; variance: number } | undefined;
+      const task = c['task'] as { loss?: string; fromLogits?: boolean } | undefined;
+      if (task?.loss) this.compile({ loss: task.loss as CompileOptions['loss'], fromLogits: task.fromLogits });
     } else if (model instanceof tf.LayersModel) {
       const feat = featureTensor(model, opts.featureLayer);
       const extractor = ancestorLayers(feat).filter((l) => l.getClassName() !== 'InputLayer');
-      this.inputShape = (model.inputs[0] as tf.SymbolicTensor).shape.slice(1) as number[];
-      let coreModel: tf.LayersModel;
-      if (opts.dropout) {
-        coreModel = this.buildDropoutCore(model, feat, opts.dropout, seed);
-      } else {
-        coreModel = tf.model({ inputs: model.inputs, outputs: [...model.outputs, feat], name: `${model.name}_core` });
+      this.inputShapes = model.inputs.map((t) => t.shape.slice(1) as Array<number | null>);
+      this.head = detectOutputHead(model);
+      const outputs = [...model.outputs, feat];
+      const featIndex = model.outputs.length;
+      let logitsIndex: number | undefined;
+      if (this.head.logitsInput) {
+        logitsIndex = this.head.logitsInput.id === feat.id ? featIndex : outputs.push(this.head.logitsInput) - 1;
       }
-      this.core = this.layersCore(coreModel, model.outputs.length);
-      this.dropoutLayers = mcLayers(coreModel);
+      const coreModel = tf.model({ inputs: model.inputs, outputs, name: `${model.name}_core` });
+      this.core = { model: coreModel, nOutputs: model.outputs.length, featIndex, logitsIndex, apply: (xs, t) => layersApply(coreModel, xs, t) };
+      if (opts.dropout) {
+        this.mcIsCopy = this.mode === 'post-hoc' && (opts.dropout.placement ?? 'insert') === 'insert';
+        this.mcCore = this.buildDropoutCore(model, model.outputs, opts.dropout, this.mcIsCopy, seed);
+      }
       const featShape = feat.shape.slice(1) as number[];
       const yShape = (model.outputs[0] as tf.SymbolicTensor).shape.slice(1) as number[];
       if (opts.mve) this.mveHead = this.buildMveHead(featShape, yShape, seed);
       if (opts.vae) {
         const latent = opts.vae.latentDim ?? 16;
+        const inputShape = this.inputShapes[0] as number[];
         this.vaeHeads = this.buildVaeHeads(featShape, latent, seed);
         const dec = opts.vae.decoder;
         if (dec instanceof tf.LayersModel) {
           const inShape = (dec.inputs[0] as tf.SymbolicTensor).shape;
           const outShape = (dec.outputs[0] as tf.SymbolicTensor).shape.slice(1);
           if (inShape.length !== 2 || inShape[1] !== latent) throw new ShapeError(`The decoder must take [batch, ${latent}] latents, but takes [${inShape}].`);
-          if (!tf.util.arraysEqual(outShape as number[], this.inputShape)) throw new ShapeError(`The decoder outputs [${outShape}] but the model input is [${this.inputShape}].`);
+          if (!tf.util.arraysEqual(outShape as number[], inputShape)) throw new ShapeError(`The decoder outputs [${outShape}] but the model input is [${inputShape}].`);
           this.decoder = dec;
           this.ownsDecoder = false;
         } else {
-          this.decoder = buildMirrorDecoder(latent, this.inputShape, extractor, dec === 'auto', seed, `rw_decoder`);
+          this.decoder = buildMirrorDecoder(latent, inputShape, extractor, dec === 'auto', seed, `rw_decoder`);
         }
       }
     } else {
       if (opts.vae || opts.mve || opts.dropout) {
-        throw new UnsupportedModelError('VAE, MVE and MC dropout need a trainable tf.LayersModel; a GraphModel or a function only supports the histogram (bias) fitted with fitHistogram().');
+        throw new UnsupportedModelError('VAE, MVE and MC dropout need a trainable tf.LayersModel; a GraphModel or a function only supports the histogram (bias) fitted with fit(x) or fitHistogram(x).');
       }
       if (opts.histogram?.source === 'latent') throw new InvalidArgumentError("histogram.source 'latent' needs a VAE.");
+      if (this.mode === 'joint') throw new UnsupportedModelError("mode 'joint' trains the model; a GraphModel or a function cannot be trained: use mode 'post-hoc'.");
       const fn = model instanceof tf.GraphModel ? (x: tf.Tensor) => {
         const out = model.predict(x);
         if (out instanceof tf.Tensor) return out;
@@ -221,15 +308,19 @@ export class ComposedWrapper extends RiskModel {
         return first;
       } : model;
       const featureFn = opts.featureFn ?? ((x: tf.Tensor) => x);
-      this.inputShape = [];
+      this.inputShapes = [];
+      this.head = { activation: 'linear' };
       this.core = {
         nOutputs: 1,
+        featIndex: 1,
         apply: (xs) => {
           const x = xs[0] as tf.Tensor;
           return [fn(x), featureFn(x)];
         },
       };
     }
+    this.outputActivation = this.head.activation;
+    if (this.mcCore) this.dropoutLayers = mcLayers(this.mcCore);
     const seedSource = (): number => this.rng.int(2147483647);
     for (const l of this.dropoutLayers) l.seedSource = seedSource;
   }
@@ -238,8 +329,9 @@ export class ComposedWrapper extends RiskModel {
     const check = (ok: boolean, msg: string): void => {
       if (!ok) throw new InvalidArgumentError(msg);
     };
+    check(o.mode === undefined || o.mode === 'post-hoc' || o.mode === 'joint', `mode must be 'post-hoc' or 'joint', got ${String(o.mode)}.`);
     if (o.vae) {
-      const { latentDim = 16, klWeight = 1, weight = 1 } = o.vae;
+      const { latentDim = 16, klWeight = 1, weight = 0.01 } = o.vae;
       check(Number.isInteger(latentDim) && latentDim > 0, `vae.latentDim must be a positive integer, got ${latentDim}.`);
       check(klWeight >= 0 && Number.isFinite(klWeight), `vae.klWeight must be finite and >= 0, got ${klWeight}.`);
       check(weight >= 0 && Number.isFinite(weight), `vae.weight must be finite and >= 0, got ${weight}.`);
@@ -249,51 +341,58 @@ export class ComposedWrapper extends RiskModel {
       check(Number.isInteger(samples) && samples > 0, `mve.samples must be a positive integer, got ${samples}.`);
     }
     if (o.dropout) {
-      const { rate = 0.1, passes = 20, mode = 'insert' } = o.dropout;
+      const { rate = 0.1, passes = 20, placement = 'insert' } = o.dropout;
+      const old = (o.dropout as { mode?: unknown }).mode;
+      check(old === undefined, `dropout.mode was renamed placement ('insert' or 'own'); got mode ${String(old)}.`);
       check(rate >= 0 && rate < 1, `dropout.rate must be in [0, 1), got ${rate}.`);
       check(Number.isInteger(passes) && passes >= 2, `dropout.passes must be an integer >= 2, got ${passes}.`);
-      check(mode === 'insert' || mode === 'own', `dropout.mode must be 'insert' or 'own', got ${String(mode)}.`);
+      check(placement === 'insert' || placement === 'own', `dropout.placement must be 'insert' or 'own', got ${String(placement)}.`);
     }
     if (o.histogram) {
-      const { source = 'features', score = 'prob' } = o.histogram;
+      const { source = 'features', score = 'logProb' } = o.histogram;
       check(['features', 'input', 'latent'].includes(source), `histogram.source must be features, input or latent, got ${source}.`);
       check(source !== 'latent' || o.vae !== undefined, "histogram.source 'latent' needs the vae component.");
-      check(score === 'prob' || score === 'logProb', `histogram.score must be prob or logProb, got ${score}.`);
+      check(score === 'logProb', `histogram.score: bias is always a log-probability now (higher = better represented; 'prob' underflowed to 0 on wide features), got ${String(score)}. Drop the option; exponentiate differences of bias if you need ratios.`);
     }
+    const e = o.combine?.epistemic;
+    if (e !== undefined) check(typeof e === 'string' && e.startsWith('epistemic.'), `combine.epistemic must name an epistemic estimate such as 'epistemic.vae' or 'epistemic.mcDropout', got ${String(e)}.`);
   }
 
-  private layersCore(model: tf.LayersModel, nOutputs: number): Core {
-    return {
-      model,
-      nOutputs,
-      apply: (xs, training) => {
-        const out = model.apply(xs.length === 1 ? (xs[0] as tf.Tensor) : xs, { training });
-        return Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
-      },
-    };
-  }
-
-  private buildDropoutCore(model: tf.LayersModel, feat: tf.SymbolicTensor, spec: DropoutSpec, seed: () => number): tf.LayersModel {
-    const { rate = 0.1, mode = 'insert' } = spec;
+  /**
+   * The MC-dropout model. `copy`: the layers are fresh copies holding the user's current
+   * weights (the user's model is never trained); otherwise the user's own layers.
+   */
+  private buildDropoutCore(model: tf.LayersModel, outputs: tf.SymbolicTensor[], spec: DropoutSpec, copy: boolean, seed: () => number): tf.LayersModel {
+    const { rate = 0.1, placement: mode = 'insert' } = spec;
+    const outputLayers = new Set(outputs.map((t) => t.sourceLayer as tf.layers.Layer));
+    const copies: Array<[tf.layers.Layer, tf.layers.Layer]> = [];
     let count = 0;
     const g = rebuildGraph(model, {
       replace: (layer) => {
-        if (mode !== 'own' || !/Dropout/.test(layer.getClassName())) return undefined;
-        count++;
-        const r = (layer.getConfig() as { rate: number }).rate;
-        return new McDropout({ rate: r, spatial: /Spatial/.test(layer.getClassName()), name: `${layer.name}_mc` });
+        if (mode === 'own' && /Dropout/.test(layer.getClassName())) {
+          count++;
+          const r = (layer.getConfig() as { rate: number }).rate;
+          return new McDropout({ rate: r, spatial: /Spatial/.test(layer.getClassName()), name: `${layer.name}_mc` });
+        }
+        if (!copy || layer.weights.length === 0) return undefined;
+        const c = freshLayerCopy(layer, seed, '_mccopy');
+        copies.push([layer, c]);
+        return c;
       },
-      after: (layer, out, isOutput) => {
+      after: (layer, out) => {
         const cls = layer.getClassName();
-        if (mode !== 'insert' || isOutput || !(cls === 'Dense' || /^Conv/.test(cls))) return out;
+        if (mode !== 'insert' || outputLayers.has(layer) || !(cls === 'Dense' || /^Conv/.test(cls))) return out;
         count++;
         return new McDropout({ rate, spatial: /^Conv/.test(cls), name: `${layer.name}_mcdrop${seed() % 100000}` }).apply(out) as tf.SymbolicTensor;
       },
     });
     if (count === 0) {
-      throw new UnsupportedModelError(mode === 'own' ? "dropout.mode 'own': the model has no Dropout layers; use mode 'insert'." : 'MC dropout found no dense or convolution layer (other than the output) to add dropout after.');
+      throw new UnsupportedModelError(mode === 'own' ? "dropout placement 'own': the model has no Dropout layers; use placement 'insert'." : 'MC dropout found no dense or convolution layer (other than the output) to add dropout after.');
     }
-    return tf.model({ inputs: g.inputs, outputs: [...model.outputs.map(g.map), g.map(feat)], name: `${model.name}_mc_core` });
+    const mc = tf.model({ inputs: g.inputs, outputs: outputs.map(g.map), name: `${model.name}_mc${copy ? '_copy' : ''}` });
+    // getWeights() hands back the variables' own tensors (not clones): never dispose them.
+    for (const [orig, c] of copies) c.setWeights(orig.getWeights());
+    return mc;
   }
 
   private buildMveHead(featShape: number[], yShape: number[], seed: () => number): tf.LayersModel {
@@ -314,18 +413,47 @@ export class ComposedWrapper extends RiskModel {
   }
 
   /**
-   * The layer models the wrapper trains, for inspection: `core` (inputs -> the model's
-   * outputs and the features, sharing the user's layers), and the optional `vaeHeads`
-   * (features -> [mean, logVariance]), `decoder` (latent -> input) and `mveHead`
-   * (features -> logVariance). Undefined entries are absent components.
+   * The layer models the wrapper uses, for inspection: `core` (inputs -> the model's outputs
+   * and the features, sharing the user's layers), `mcCore` (the dropout model), and the
+   * optional `vaeHeads` (features -> [mean, logVariance]), `decoder` (latent -> input) and
+   * `mveHead` (features -> logVariance). Undefined entries are absent components.
    */
-  get components(): { core?: tf.LayersModel; vaeHeads?: tf.LayersModel; decoder?: tf.LayersModel; mveHead?: tf.LayersModel } {
-    return { core: this.core.model, vaeHeads: this.vaeHeads, decoder: this.decoder, mveHead: this.mveHead };
+  get components(): { core?: tf.LayersModel; mcCore?: tf.LayersModel; vaeHeads?: tf.LayersModel; decoder?: tf.LayersModel; mveHead?: tf.LayersModel } {
+    return { core: this.core.model, mcCore: this.mcCore, vaeHeads: this.vaeHeads, decoder: this.decoder, mveHead: this.mveHead };
   }
 
   /** Whether this wrapper can be trained (false for GraphModels and functions). */
   get trainable(): boolean {
     return this.core.model !== undefined;
+  }
+
+  /**
+   * Whether a risk comes from a trained copy of the model (post-hoc MC dropout inserted into
+   * the model): the prediction is still the frozen model's own.
+   */
+  get retrainsCopies(): boolean {
+    return this.mcIsCopy;
+  }
+
+  /** The task as compiled (loss family and logits/probabilities), or undefined before `compile`. */
+  get task(): TaskPlan | undefined {
+    return this.plan;
+  }
+
+  /**
+   * Sets the optimizer and the task loss, following tfjs/Keras conventions: for a model that
+   * ends in sigmoid/softmax, `'binaryCrossentropy'`/`'categoricalCrossentropy'` take its
+   * probabilities (computed stably from the recovered logits); for a model ending in a linear
+   * layer they take logits unless `fromLogits: false`.
+   * @throws InvalidArgumentError / UnsupportedModelError when the loss and the output activation contradict each other.
+   */
+  override compile(options: CompileOptions = {}): void {
+    const loss = options.loss ?? 'meanSquaredError';
+    const plan = planTask(loss, options.fromLogits, this.head.activation, this.head.toLogits !== undefined);
+    super.compile(options);
+    this.plan = plan;
+    this.firstLoss = taskLossFn(plan, loss);
+    this.compiledForClassification = plan.kind === 'binary' || plan.kind === 'categorical' || plan.kind === 'sparse';
   }
 
   protected setOptimizer(spec: OptimizerSpec): void {
@@ -338,13 +466,34 @@ export class ComposedWrapper extends RiskModel {
     return this.optimizer;
   }
 
+  /**
+   * Restarts the wrapper's random stream (VAE noise, dropout masks, histogram subsampling) at
+   * `seed`: two `predict` calls after the same `reseed` give the same MC-dropout numbers, so a
+   * retried job scores a chunk exactly as the first try did.
+   */
+  reseed(seed: number): void {
+    this.rng = createRandom(seed);
+  }
+
+  /**
+   * Class probabilities of a `yHat` produced by this wrapper (a new tensor), or undefined for
+   * a regression task: the output itself for a sigmoid/softmax model, else sigmoid/softmax of
+   * the logits (by the compiled loss).
+   */
+  probabilities(yHat: tf.Tensor): tf.Tensor | undefined {
+    return tf.tidy(() => outputProbabilities(this.plan, this.head.activation, yHat));
+  }
+
   private setDropout(active: boolean): void {
     for (const l of this.dropoutLayers) l.active = active;
   }
 
   private variables(): tf.Variable[] {
     const seen = new Map<number, tf.Variable>();
-    for (const m of [this.core.model, this.vaeHeads, this.decoder, this.mveHead]) {
+    const models = [this.vaeHeads, this.decoder, this.mveHead];
+    if (this.mode === 'joint') models.push(this.core.model, this.mcCore);
+    else if (this.mcIsCopy) models.push(this.mcCore);
+    for (const m of models) {
       for (const w of m?.trainableWeights ?? []) {
         const v = w.read() as tf.Variable;
         seen.set(v.id, v);
@@ -353,45 +502,85 @@ export class ComposedWrapper extends RiskModel {
     return [...seen.values()];
   }
 
+  /** The loss of the first output and the plain loss of the others, for one set of outputs. */
+  private outputsLoss(ys: tf.Tensor[], outs: tf.Tensor[], logits: tf.Tensor | undefined, skipFirst: boolean): tf.Scalar {
+    const lossFn = this.requireLoss();
+    let task: tf.Scalar = tf.scalar(0);
+    if (!skipFirst) task = tf.add(task, (this.firstLoss ?? ((y: tf.Tensor, o: tf.Tensor) => lossFn(y, o)))(ys[0] as tf.Tensor, outs[0] as tf.Tensor, logits));
+    for (let i = 1; i < this.core.nOutputs; i++) task = tf.add(task, lossFn(ys[i] as tf.Tensor, outs[i] as tf.Tensor));
+    return task;
+  }
+
+  /** The MVE mean: logits for a classifier (recovered, or logit of clipped probabilities), else the output. */
+  private mveMean(output: tf.Tensor, logits: tf.Tensor | undefined, classification: boolean): tf.Tensor {
+    if (!classification) return output;
+    if (logits) return logits;
+    if (this.plan?.space === 'probabilities' || this.head.activation === 'sigmoid' || this.head.activation === 'softmax') {
+      const p = tf.clipByValue(output, 1e-7, 1 - 1e-7);
+      return tf.sub(tf.log(p), tf.log(tf.sub(1, p)));
+    }
+    return output;
+  }
+
   /** Loss and the vectors the histogram should see (kept), for one batch. */
   private lossTensors(xs: tf.Tensor[], ys: tf.Tensor[], training: boolean): { loss: tf.Scalar; record?: tf.Tensor; mask?: tf.Tensor } {
-    const lossFn = this.requireLoss();
+    this.requireLoss();
     const o = this.options;
-    this.setDropout(training);
-    const outs = this.core.apply(xs, training);
+    const joint = this.mode === 'joint';
     const nOut = this.core.nOutputs;
     if (ys.length !== nOut) throw new ShapeError(`${this.kind}: the model has ${nOut} output(s) but ${ys.length} target tensor(s) were given.`);
+    // The clean pass: dropout off; in post-hoc mode the frozen model runs in inference mode.
+    this.setDropout(false);
+    const outs = this.core.apply(xs, training && joint);
     const yOuts = outs.slice(0, nOut);
-    const feat = outs[nOut] as tf.Tensor;
+    const feat = outs[this.core.featIndex] as tf.Tensor;
+    const logits = this.core.logitsIndex !== undefined && this.head.toLogits ? this.head.toLogits(outs[this.core.logitsIndex] as tf.Tensor) : undefined;
     const y0 = ys[0] as tf.Tensor;
     const mean0 = yOuts[0] as tf.Tensor;
-    if (!tf.util.arraysEqual(y0.shape, mean0.shape)) throw new ShapeError(`${this.kind}: targets of shape [${y0.shape}] do not match the output shape [${mean0.shape}].`);
-    let task: tf.Scalar;
+    if (!tf.util.arraysEqual(y0.shape, mean0.shape) && this.plan?.kind !== 'sparse') throw new ShapeError(`${this.kind}: targets of shape [${y0.shape}] do not match the output shape [${mean0.shape}].`);
+    let loss: tf.Scalar = tf.scalar(0);
+    let mcOuts: tf.Tensor[] | undefined;
+    if (this.mcCore && (joint || this.mcIsCopy)) {
+      this.setDropout(training);
+      mcOuts = layersApply(this.mcCore, xs, training);
+      this.setDropout(false);
+    }
+    const classification = this.options.mve?.classification ?? this.compiledForClassification;
     if (this.mveHead) {
       const logvar = (this.mveHead.apply(feat, { training }) as tf.Tensor).reshape(mean0.shape);
-      if (o.mve?.classification ?? this.compiledForClassification) {
+      // Joint with dropout: the mean is the stochastic pass; otherwise the clean one (post-hoc: the frozen model's).
+      const mean = joint && mcOuts ? this.mveMean(mcOuts[0] as tf.Tensor, undefined, classification) : this.mveMean(mean0, logits, classification);
+      if (classification) {
+        // Kendall & Gal (2017, eq. 12): the NLL of the likelihood AVERAGED over logit samples,
+        // -log(1/T sum_t p(y | mean + std eps_t)). (Averaging the loss instead, as Capsa does,
+        // makes any noise cost loss by Jensen's inequality, so the variance learns nothing.)
         const s = o.mve?.samples ?? 10;
         const std = tf.exp(tf.mul(logvar, 0.5));
-        let sum: tf.Scalar = tf.scalar(0);
-        for (let i = 0; i < s; i++) {
-          const eps = tf.randomNormal(mean0.shape, 0, 1, 'float32', this.rng.int(2147483647));
-          sum = tf.add(sum, lossFn(y0, tf.add(mean0, tf.mul(std, eps))));
-        }
-        task = tf.div(sum, s);
+        const kind = this.plan?.kind ?? 'binary';
+        // All samples in one draw: z has shape [samples, ...mean.shape].
+        const eps = tf.randomNormal([s, ...mean.shape], 0, 1, 'float32', this.rng.int(2147483647));
+        const z = tf.add(mean, tf.mul(std, eps));
+        const yRep = tf.broadcastTo(y0, [s, ...y0.shape]);
+        const nllKind = kind === 'custom' || kind === 'regression' ? 'binary' : kind;
+        const nll = logitNll(nllKind, yRep.reshape([s * (y0.shape[0] as number), ...y0.shape.slice(1)]), z.reshape([s * (mean.shape[0] as number), ...mean.shape.slice(1)]));
+        const lme = tf.sub(tf.logSumExp(tf.neg(nll).reshape([s, -1]), 0), Math.log(s));
+        loss = tf.add(loss, tf.neg(tf.mean(lme)));
       } else {
-        task = tf.mean(tf.mul(0.5, tf.add(logvar, tf.mul(tf.square(tf.sub(y0, mean0)), tf.exp(tf.neg(logvar)))))) as tf.Scalar;
+        loss = tf.add(loss, tf.mean(tf.mul(0.5, tf.add(logvar, tf.mul(tf.square(tf.sub(y0, mean)), tf.exp(tf.neg(logvar)))))));
       }
-      for (let i = 1; i < nOut; i++) task = tf.add(task, lossFn(ys[i] as tf.Tensor, yOuts[i] as tf.Tensor));
-    } else {
-      task = tf.scalar(0);
-      for (let i = 0; i < nOut; i++) task = tf.add(task, lossFn(ys[i] as tf.Tensor, yOuts[i] as tf.Tensor));
+    }
+    if (joint) {
+      const taskOuts = mcOuts ?? yOuts;
+      // With dropout the stochastic model's logits are not recoverable through the clean layer: use its outputs.
+      loss = tf.add(loss, this.outputsLoss(ys, taskOuts, mcOuts ? undefined : logits, this.mveHead !== undefined));
+    } else if (mcOuts) {
+      loss = tf.add(loss, this.outputsLoss(ys, mcOuts, undefined, false));
     }
     let mask: tf.Tensor | undefined;
     if (o.vae?.onlyClass !== undefined) {
       mask = tf.cast(tf.equal(tf.round(flatten2d(y0).slice([0, 0], [-1, 1]).reshape([-1])), o.vae.onlyClass), 'float32');
     }
     let mu: tf.Tensor | undefined;
-    let loss = task;
     if (this.vaeHeads && this.decoder && o.vae) {
       const [m, lv] = this.vaeHeads.apply(feat, { training }) as tf.Tensor[];
       mu = m as tf.Tensor;
@@ -405,7 +594,7 @@ export class ComposedWrapper extends RiskModel {
       const kl = tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar)), 1));
       const per = tf.add(rec, tf.mul(kl, o.vae.klWeight ?? 1));
       const vaeLoss = mask ? tf.div(tf.sum(tf.mul(per, mask)), tf.maximum(tf.sum(mask), 1)) : tf.mean(per);
-      loss = tf.add(loss, tf.mul(vaeLoss, o.vae.weight ?? 1)) as tf.Scalar;
+      loss = tf.add(loss, joint ? tf.mul(vaeLoss, o.vae.weight ?? 0.01) : vaeLoss) as tf.Scalar;
     }
     let record: tf.Tensor | undefined;
     if (this.histogram) {
@@ -433,7 +622,7 @@ export class ComposedWrapper extends RiskModel {
   }
 
   private requireTrainable(): void {
-    if (!this.trainable) throw new UnsupportedModelError(`${this.kind}: this model is inference-only (a GraphModel or a function) and cannot be trained; use fitHistogram(x) for the bias.`);
+    if (!this.trainable) throw new UnsupportedModelError(`${this.kind}: this model is inference-only (a GraphModel or a function) and cannot be trained; use fit(x) or fitHistogram(x) for the bias.`);
   }
 
   trainOnBatch(x: ModelInput, y: ModelInput): number {
@@ -442,27 +631,42 @@ export class ComposedWrapper extends RiskModel {
     const xs = toTensorList(x, `${this.kind}.trainOnBatch x`);
     const ys = toTensorList(y, `${this.kind}.trainOnBatch y`);
     if (xs[0]?.shape[0] !== ys[0]?.shape[0]) throw new ShapeError(`${this.kind}: x has ${xs[0]?.shape[0]} samples but y has ${ys[0]?.shape[0]}.`);
+    this.checkInputs(xs, `${this.kind}.trainOnBatch`);
+    assertFinite([...xs, ...ys], `${this.kind}.trainOnBatch`);
+    const vars = this.variables();
+    if (vars.length === 0) {
+      // Nothing to optimise (a post-hoc histogram): only observe the clean features.
+      if (this.histogram) this.observeHistogram(xs, ys);
+      return tf.tidy(() => this.lossTensors(xs, ys, false).loss.dataSync()[0] as number);
+    }
     const optimizer = this.optimizer as tf.Optimizer;
-    const kept: { record?: tf.Tensor; mask?: tf.Tensor } = {};
     let lossT: tf.Scalar | null = null;
     try {
-      lossT = optimizer.minimize(
-        () => {
-          const r = this.lossTensors(xs, ys, true);
-          if (r.record) kept.record = tf.keep(r.record);
-          if (r.mask) kept.mask = tf.keep(r.mask);
-          return r.loss;
-        },
-        true,
-        this.variables(),
-      );
+      lossT = optimizer.minimize(() => this.lossTensors(xs, ys, true).loss, true, vars);
       const value = (lossT as tf.Scalar).dataSync()[0] as number;
       if (!Number.isFinite(value)) throw new RiskWrapperError(`${this.kind}: the training loss became ${value}; lower the learning rate or check the data scale.`, 'E_DIVERGED');
-      if (kept.record) this.pushRecord(kept.record, kept.mask);
+      // The histogram sees clean (dropout-off, inference-mode) features of the updated model.
+      if (this.histogram) this.observeHistogram(xs, ys);
       return value;
     } finally {
       this.setDropout(false);
-      tf.dispose([lossT as tf.Tensor, kept.record as tf.Tensor, kept.mask as tf.Tensor].filter((t) => t !== undefined && t !== null));
+      if (lossT) lossT.dispose();
+    }
+  }
+
+  private onlyClassMask(ys: tf.Tensor[]): tf.Tensor | undefined {
+    const c = this.options.vae?.onlyClass;
+    if (c === undefined) return undefined;
+    return tf.tidy(() => tf.cast(tf.equal(tf.round(flatten2d(ys[0] as tf.Tensor).slice([0, 0], [-1, 1]).reshape([-1])), c), 'float32'));
+  }
+
+  private observeHistogram(xs: tf.Tensor[], ys?: tf.Tensor[]): void {
+    const rec = tf.tidy(() => this.histogramSource(xs));
+    const mask = ys ? this.onlyClassMask(ys) : undefined;
+    try {
+      this.pushRecord(rec, mask);
+    } finally {
+      tf.dispose([rec, mask].filter((t): t is tf.Tensor => t !== undefined));
     }
   }
 
@@ -479,6 +683,112 @@ export class ComposedWrapper extends RiskModel {
   }
 
   /**
+   * Fits the wrapper. Post-hoc (the default): fits only the risk parts on `x, y` (the model
+   * stays frozen; `compile` is optional: without it, Adam and a loss inferred from the output
+   * activation are used), then refills the histogram from the clean features of `x` with the
+   * final weights. Joint: trains the model with its risk parts (Capsa's way), then refills the
+   * histogram likewise. With `vae.onlyClass`, only that class fills the histogram.
+   */
+  override async fit(x: ModelInput, y: ModelInput, options: FitOptions = {}): Promise<History> {
+    if (this.taskLoss === undefined && this.mode === 'post-hoc') {
+      const a = this.head.activation;
+      this.compile({ optimizer: 'adam', loss: a === 'sigmoid' ? 'binaryCrossentropy' : a === 'softmax' ? 'categoricalCrossentropy' : 'meanSquaredError' });
+    }
+    let history: History = { epoch: [], loss: [] };
+    if (this.variables().length > 0) {
+      history = await super.fit(x, y, options);
+    } else {
+      const xs = toTensorList(x, `${this.kind}.fit x`);
+      const ys = toTensorList(y, `${this.kind}.fit y`);
+      if (ys[0]?.shape[0] !== xs[0]?.shape[0]) throw new ShapeError(`${this.kind}.fit: x has ${xs[0]?.shape[0]} samples but y has ${ys[0]?.shape[0]}.`);
+      this.checkInputs(xs, `${this.kind}.fit`);
+      assertFinite([...xs, ...ys], `${this.kind}.fit`);
+    }
+    this.refillAfterFit(toTensorList(x, `${this.kind}.fit x`), toTensorList(y, `${this.kind}.fit y`), options.batchSize ?? 256);
+    return history;
+  }
+
+  /** @internal After `fit`: refills the histogram (if any) from x with the final weights (used by ensembles too). */
+  refillAfterFit(xs: tf.Tensor[], ys: tf.Tensor[], batchSize: number): void {
+    if (this.histogram) this.refillHistogram(xs, ys, batchSize);
+  }
+
+  /** Empties the histogram and fills it from (a seeded sample of at most `queueSize` of) x, clean features, class-filtered. */
+  private refillHistogram(xs: tf.Tensor[], ys: tf.Tensor[] | undefined, batchSize: number): void {
+    const hist = this.histogram as FeatureHistogram;
+    hist.clear();
+    const n = xs[0]?.shape[0] as number;
+    let keep: tf.Tensor | undefined;
+    let idx: number[] | undefined;
+    if (ys && this.options.vae?.onlyClass !== undefined) {
+      const m = this.onlyClassMask(ys) as tf.Tensor;
+      const mv = m.dataSync();
+      m.dispose();
+      idx = [];
+      for (let i = 0; i < n; i++) if (mv[i] === 1) idx.push(i);
+    }
+    idx ??= Array.from({ length: n }, (_, i) => i);
+    if (idx.length > hist.queueSize) {
+      // A seeded uniform subset, in data order: the queue then represents all of x, not its tail.
+      const rng = createRandom((this.options.seed ?? 0) + 7919);
+      for (let i = 0; i < hist.queueSize; i++) {
+        const j = i + rng.int(idx.length - i);
+        [idx[i], idx[j]] = [idx[j] as number, idx[i] as number];
+      }
+      idx = idx.slice(0, hist.queueSize).sort((a, b) => a - b);
+    }
+    if (idx.length === 0) return;
+    keep = tf.tensor1d(idx, 'int32');
+    const errors: number[] = [];
+    try {
+      for (let start = 0; start < idx.length; start += batchSize) {
+        const part = keep.slice(start, Math.min(batchSize, idx.length - start));
+        const bx = xs.map((t) => tf.gather(t, part));
+        part.dispose();
+        try {
+          this.observeHistogram(bx);
+          this.collectReconstruction(bx, errors);
+        } finally {
+          tf.dispose(bx);
+        }
+      }
+    } finally {
+      keep.dispose();
+    }
+    this.calibrateSupport(errors);
+  }
+
+  /** Per-sample summed squared reconstruction error of the mean decoding (latent histograms only). */
+  private reconstructionErrors(xs: tf.Tensor[]): tf.Tensor1D | undefined {
+    if (this.options.histogram?.source !== 'latent' || !this.vaeHeads || !this.decoder) return undefined;
+    const vaeHeads = this.vaeHeads;
+    const decoder = this.decoder;
+    return tf.tidy(() => {
+      const feat = this.core.apply(xs, false)[this.core.featIndex] as tf.Tensor;
+      const mu = (vaeHeads.apply(feat) as tf.Tensor[])[0] as tf.Tensor;
+      const recon = decoder.apply(mu) as tf.Tensor;
+      return tf.sum(tf.square(tf.sub(flatten2d(recon), flatten2d(xs[0] as tf.Tensor))), 1) as tf.Tensor1D;
+    });
+  }
+
+  private collectReconstruction(xs: tf.Tensor[], into: number[]): void {
+    const e = this.reconstructionErrors(xs);
+    if (!e) return;
+    into.push(...Array.from(e.dataSync()));
+    e.dispose();
+  }
+
+  /** Sets the VAE support from the fit data's reconstruction errors (see {@link ComposedWrapper.predict}'s `bias.vaeSupport`). */
+  private calibrateSupport(errors: number[]): void {
+    if (errors.length === 0) return;
+    const sorted = [...errors].sort((a, b) => a - b);
+    const threshold = sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] as number;
+    const values = (this.inputShapes[0] as number[]).reduce((a, b) => a * b, 1);
+    const variance = Math.max(sorted.reduce((a, b) => a + b, 0) / sorted.length / values, 1e-12);
+    this.vaeSupport = { threshold, variance };
+  }
+
+  /**
    * Fills the histogram from a dataset without training: the way to get bias scores for an
    * inference-only model, or to refit the bins on a reference set. Existing queue entries are
    * kept unless `reset` is true.
@@ -490,64 +800,102 @@ export class ComposedWrapper extends RiskModel {
     if (options.reset) hist.clear();
     const { batchSize = 256 } = options;
     const xs = toTensorList(x, `${this.kind}.fitHistogram x`);
+    this.checkInputs(xs, `${this.kind}.fitHistogram`);
+    assertFinite(xs, `${this.kind}.fitHistogram`);
     const n = xs[0]?.shape[0] as number;
+    const errors: number[] = [];
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
       const bx = xs.map((t) => sliceRows(t, start, size));
       try {
-        const rec = tf.tidy(() => this.histogramSource(bx));
-        this.pushRecord(rec);
-        rec.dispose();
+        this.observeHistogram(bx);
+        this.collectReconstruction(bx, errors);
       } finally {
         tf.dispose(bx);
       }
     }
+    this.calibrateSupport(errors);
   }
 
   private histogramSource(xs: tf.Tensor[]): tf.Tensor {
     this.setDropout(false);
     const src = this.options.histogram?.source ?? 'features';
     if (src === 'input') return flatten2d(xs[0] as tf.Tensor);
-    const feat = this.core.apply(xs, false)[this.core.nOutputs] as tf.Tensor;
+    const feat = this.core.apply(xs, false)[this.core.featIndex] as tf.Tensor;
     if (src === 'features') return flatten2d(feat);
     return flatten2d((this.vaeHeads?.apply(feat) as tf.Tensor[])[0] as tf.Tensor);
   }
 
+  protected override checkInputs(xs: tf.Tensor[], what: string): void {
+    if (this.inputShapes.length === 0) return;
+    if (xs.length !== this.inputShapes.length) throw new ShapeError(`${what}: the model has ${this.inputShapes.length} input(s) but ${xs.length} tensor(s) were given.`);
+    xs.forEach((t, i) => {
+      const want = this.inputShapes[i] as Array<number | null>;
+      const got = t.shape.slice(1);
+      if (got.length !== want.length || want.some((d, j) => d !== null && d !== got[j])) {
+        throw new ShapeError(`${what}: input ${i} has shape [${t.shape}] but the model takes [batch, ${want.map((d) => d ?? '?').join(', ')}] (rank ${want.length + 1}).`);
+      }
+    });
+  }
+
   protected predictBatch(xs: tf.Tensor[]): RiskFields {
     const o = this.options;
+    const n = xs[0]?.shape[0] as number;
+    // The histogram runs on the CPU from plain numbers; compute its features first.
+    let logp: Float64Array | undefined;
+    if (this.histogram) {
+      const v = tf.tidy(() => this.histogramSource(xs));
+      try {
+        logp = this.histogram.logProb(v.dataSync(), n, v.shape[1] as number);
+      } finally {
+        v.dispose();
+      }
+    }
     return tf.tidy(() => {
       this.setDropout(false);
       const outs = this.core.apply(xs, false);
-      const feat = outs[this.core.nOutputs] as tf.Tensor;
+      const feat = outs[this.core.featIndex] as tf.Tensor;
       let yHat = outs[0] as tf.Tensor;
-      const n = yHat.shape[0] as number;
       const tile = (perSample: tf.Tensor): tf.Tensor => tf.broadcastTo(perSample.reshape([n, ...yHat.shape.slice(1).map(() => 1)]), yHat.shape);
-      const fields: Partial<RiskFields> = {};
-      if (this.mveHead) fields.aleatoric = tf.exp(this.mveHead.apply(feat) as tf.Tensor).reshape(yHat.shape);
-      let mu: tf.Tensor | undefined;
+      const named: Partial<Record<NamedRisk, tf.Tensor>> = {};
+      if (this.mveHead) named['aleatoric.mve'] = tf.exp(this.mveHead.apply(feat) as tf.Tensor).reshape(yHat.shape);
       if (this.vaeHeads && this.decoder) {
-        mu = (this.vaeHeads.apply(feat) as tf.Tensor[])[0] as tf.Tensor;
+        const mu = (this.vaeHeads.apply(feat) as tf.Tensor[])[0] as tf.Tensor;
         const recon = this.decoder.apply(mu) as tf.Tensor;
-        fields.epistemic = tile(tf.mean(tf.square(tf.sub(flatten2d(recon), flatten2d(xs[0] as tf.Tensor))), 1));
+        named['epistemic.vae'] = tile(tf.mean(tf.square(tf.sub(flatten2d(recon), flatten2d(xs[0] as tf.Tensor))), 1));
       }
-      if (this.histogram) {
-        const src = o.histogram?.source ?? 'features';
-        const v = flatten2d(src === 'latent' ? (mu as tf.Tensor) : src === 'input' ? (xs[0] as tf.Tensor) : feat);
-        const logp = this.histogram.logProb(v.dataSync(), n, v.shape[1]);
-        const score = o.histogram?.score === 'logProb' ? Float32Array.from(logp) : Float32Array.from(logp, Math.exp);
-        fields.bias = tile(tf.tensor1d(score));
+      if (logp) {
+        named['bias.histogram'] = tile(tf.tensor1d(Float32Array.from(logp)));
+        const support = this.vaeSupport;
+        const errors = support ? this.reconstructionErrors(xs) : undefined;
+        if (support && errors) {
+          // Outside the VAE's support (reconstructed worse than 99% of the fit data), the latent
+          // histogram alone can rate an input well: noise may encode near the latent mode. The
+          // excess error is charged as a Gaussian log-likelihood, so such inputs rank low.
+          const excess = tf.relu(tf.sub(errors, support.threshold));
+          named['bias.vaeSupport'] = tile(tf.sub(tf.tensor1d(Float32Array.from(logp)), tf.div(excess, 2 * support.variance)));
+        }
       }
-      if (this.dropoutLayers.length > 0) {
+      if (this.mcCore) {
         this.setDropout(true);
         const passes: tf.Tensor[] = [];
-        for (let t = 0; t < (o.dropout?.passes ?? 20); t++) passes.push(this.core.apply(xs, false)[0] as tf.Tensor);
+        for (let t = 0; t < (o.dropout?.passes ?? 20); t++) passes.push(layersApply(this.mcCore, xs, false)[0] as tf.Tensor);
         this.setDropout(false);
         const stack = tf.stack(passes);
         const { mean, variance } = tf.moments(stack, 0);
-        yHat = mean;
-        fields.epistemic = tf.sqrt(variance);
+        named['epistemic.mcDropout'] = tf.sqrt(variance);
+        const probs = passes.map((p) => this.probabilities(p));
+        if (probs.every((p): p is tf.Tensor => p !== undefined)) Object.assign(named, classificationSummaries(probs, this.head.activation === 'softmax' || (this.plan?.kind !== 'binary' && yHat.shape[yHat.rank - 1] !== 1)));
+        // Joint mode keeps Capsa's convention (the prediction is the MC mean); post-hoc keeps the model's own output.
+        if (this.mode === 'joint') yHat = mean;
       }
-      fields.yHat = yHat;
+      const fields: RiskFields = { yHat, named, outputs: this.head.activation === 'sigmoid' || this.head.activation === 'softmax' || this.plan?.space === 'probabilities' ? 'probabilities' : 'logits' };
+      const biasField = named['bias.vaeSupport'] ?? named['bias.histogram'];
+      if (biasField) fields.bias = biasField;
+      if (named['aleatoric.mve']) fields.aleatoric = named['aleatoric.mve'];
+      const choice = o.combine?.epistemic ?? (named['epistemic.vae'] ? 'epistemic.vae' : 'epistemic.mcDropout');
+      if (named[choice]) fields.epistemic = named[choice];
+      else if (o.combine?.epistemic) throw new InvalidArgumentError(`combine.epistemic: this wrapper computes no '${choice}' (it has ${Object.keys(named).join(', ') || 'no estimates'}).`);
       return fields as unknown as tf.TensorContainer;
     }) as unknown as RiskFields;
   }
@@ -560,7 +908,16 @@ export class ComposedWrapper extends RiskModel {
     if (this.vaeHeads) parts['vaeHeads'] = this.vaeHeads;
     if (this.decoder) parts['decoder'] = this.decoder;
     if (this.mveHead) parts['mveHead'] = this.mveHead;
-    const config: Record<string, unknown> = { options: this.options, nOutputs: this.core.nOutputs, inputShape: this.inputShape };
+    if (this.mcCore && this.mcIsCopy) parts['mcCore'] = this.mcCore;
+    const config: Record<string, unknown> = {
+      options: { ...this.options, mode: this.mode },
+      nOutputs: this.core.nOutputs,
+      featIndex: this.core.featIndex,
+      logitsIndex: this.core.logitsIndex,
+      inputShapes: this.inputShapes,
+    };
+    if (this.plan?.lossName) config['task'] = { loss: this.plan.lossName, fromLogits: this.plan.fromLogits };
+    if (this.vaeSupport) config['vaeSupport'] = this.vaeSupport;
     const arrays: WrapperArtifacts['arrays'] = {};
     if (this.histogram && this.histogram.dimension > 0) {
       const s = this.histogram.exportState();
@@ -576,7 +933,7 @@ export class ComposedWrapper extends RiskModel {
 
   /**
    * Loads a wrapper saved by `save` (the class it was saved as, or this class).
-   * The loaded wrapper owns copies of the layers; compile it again before training.
+   * The loaded wrapper owns copies of the layers and keeps the compiled loss (not the optimizer).
    * @throws SerializationError for artifacts of another kind.
    */
   static async load(handlerOrUrl: string | tf.io.IOHandler): Promise<ComposedWrapper> {
@@ -587,6 +944,7 @@ export class ComposedWrapper extends RiskModel {
 
   dispose(): void {
     for (const m of [this.vaeHeads, this.mveHead]) m?.dispose();
+    if (this.mcIsCopy) this.mcCore?.dispose();
     if (this.ownsDecoder) this.decoder?.dispose();
     this.optimizer?.dispose();
   }

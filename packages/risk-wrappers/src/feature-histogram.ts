@@ -7,16 +7,21 @@ export interface FeatureHistogramOptions {
   queueSize?: number;
   /** Equal-width bins per dimension. Default 5 (Capsa's). */
   numBins?: number;
-  /** Added to each bin probability before the log, so empty bins stay finite. Default 1e-8 (Capsa's). */
+  /** Added to each bin probability before the log, so empty bins (and values outside the fitted range) stay finite; > 0. Default 1e-8 (Capsa's). */
   epsilon?: number;
 }
 
 /**
  * A circular queue of the last `queueSize` feature vectors and, from its **filled** part,
  * one histogram per dimension: `numBins` equal-width bins between that dimension's min and
- * max (values outside go to the edge bins; a constant dimension has one full bin). The score
- * of a vector is its joint probability under independent dimensions,
- * `log p(v) = sum_d log(count_d(bin_d(v)) / filled + epsilon)`, computed in log space.
+ * max. The score of a vector is its log joint probability under independent dimensions,
+ * `log p(v) = sum_d log(count_d(bin_d(v)) / filled + epsilon)`, in float64 and never
+ * exponentiated: finite and ordered at any width (512 dimensions give about -400, whose
+ * `exp` is 0 in float32). A value more than half a bin outside a dimension's fitted range
+ * falls in no bin and gets probability `epsilon`, like an empty bin: without that, inputs far
+ * from everything seen (noise through a VAE encoder) landed in the edge bins and could score
+ * as well represented. Values within half a bin of the range go to the edge bins. A constant
+ * dimension has one full bin (and any other value is outside it).
  *
  * Unlike Capsa, the queue does not start as zeros: only vectors actually pushed count, so the
  * bins are right before the queue first wraps.
@@ -29,14 +34,14 @@ export class FeatureHistogram {
   private data: Float32Array = new Float32Array(0);
   private filledRows = 0;
   private nextRow = 0;
-  private table?: { min: Float64Array; width: Float64Array; logP: Float64Array };
+  private table?: { min: Float64Array; width: Float64Array; logP: Float64Array; logOutside: number };
 
-  /** @throws InvalidArgumentError for a non-positive integer size or bin count, or a negative epsilon. */
+  /** @throws InvalidArgumentError for a non-positive integer size or bin count, or an epsilon that is not > 0. */
   constructor(options: FeatureHistogramOptions = {}) {
     const { queueSize = 2000, numBins = 5, epsilon = 1e-8 } = options;
     if (!Number.isInteger(queueSize) || queueSize <= 0) throw new InvalidArgumentError(`queueSize must be a positive integer, got ${queueSize}.`);
     if (!Number.isInteger(numBins) || numBins <= 0) throw new InvalidArgumentError(`numBins must be a positive integer, got ${numBins}.`);
-    if (!(epsilon >= 0) || !Number.isFinite(epsilon)) throw new InvalidArgumentError(`epsilon must be a finite number >= 0, got ${epsilon}.`);
+    if (!(epsilon > 0) || !Number.isFinite(epsilon)) throw new InvalidArgumentError(`epsilon must be a finite number > 0 (it keeps empty bins' log-probability finite), got ${epsilon}.`);
     this.queueSize = queueSize;
     this.numBins = numBins;
     this.epsilon = epsilon;
@@ -86,7 +91,7 @@ export class FeatureHistogram {
     this.table = undefined;
   }
 
-  private buildTable(): { min: Float64Array; width: Float64Array; logP: Float64Array } {
+  private buildTable(): { min: Float64Array; width: Float64Array; logP: Float64Array; logOutside: number } {
     const { dim, numBins, filledRows: n } = this;
     const min = new Float64Array(dim).fill(Infinity);
     const max = new Float64Array(dim).fill(-Infinity);
@@ -104,13 +109,16 @@ export class FeatureHistogram {
       for (let d = 0; d < dim; d++) counts[d * numBins + this.bin(this.data[r * dim + d] as number, min[d] as number, width[d] as number)]! += 1;
     }
     const logP = counts.map((c) => Math.log(c / n + this.epsilon));
-    return { min, width, logP };
+    return { min, width, logP, logOutside: Math.log(this.epsilon) };
   }
 
+  /** The bin of v, or -1 when v is more than half a bin outside the fitted range (a constant dimension: any other value). */
   private bin(v: number, min: number, width: number): number {
-    if (!(width > 0)) return 0;
+    if (!(width > 0)) return v === min ? 0 : -1;
     const b = Math.floor((v - min) / width);
-    return b < 0 ? 0 : b >= this.numBins ? this.numBins - 1 : b;
+    if (b < 0) return v >= min - width / 2 ? 0 : -1;
+    if (b >= this.numBins) return v <= min + width * (this.numBins + 0.5) ? this.numBins - 1 : -1;
+    return b;
   }
 
   /**
@@ -121,11 +129,16 @@ export class FeatureHistogram {
     if (this.filledRows === 0) throw new NotReadyError('The histogram is empty: train the wrapper (fit) or call fitHistogram(x) before asking for bias.');
     if (dim !== this.dim || values.length !== rows * dim) throw new ShapeError(`FeatureHistogram.logProb: expected rows of dimension ${this.dim}, got ${values.length} values as ${rows} x ${dim}.`);
     this.table ??= this.buildTable();
-    const { min, width, logP } = this.table;
+    const { min, width, logP, logOutside } = this.table;
     const out = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
       let s = 0;
-      for (let d = 0; d < dim; d++) s += logP[d * this.numBins + this.bin(values[r * dim + d] as number, min[d] as number, width[d] as number)] as number;
+      for (let d = 0; d < dim; d++) {
+        const v = values[r * dim + d] as number;
+        if (!Number.isFinite(v)) throw new InvalidArgumentError('FeatureHistogram.logProb: features contain NaN or Infinity.');
+        const b = this.bin(v, min[d] as number, width[d] as number);
+        s += b < 0 ? logOutside : (logP[d * this.numBins + b] as number);
+      }
       out[r] = s;
     }
     return out;

@@ -15,25 +15,55 @@ function inboundNodes(layer: tf.layers.Layer): GraphNode[] {
 /** Where a wrapper reads its features: a layer name, a layer index (negative counts from the end), or the default. */
 export type FeatureLayer = string | number;
 
+/** Every symbolic tensor the model's outputs depend on (the model's own graph, whatever other graphs share its layers). */
+export function modelTensorIds(model: tf.LayersModel): Set<number> {
+  const seen = new Set<number>();
+  const visit = (s: Sym): void => {
+    if (seen.has(s.id)) return;
+    seen.add(s.id);
+    const node = inboundNodes(s.sourceLayer as tf.layers.Layer)[s.nodeIndex];
+    for (const i of node?.inputTensors ?? []) visit(i);
+  };
+  for (const o of model.outputs) visit(o);
+  return seen;
+}
+
+/**
+ * The input tensors of the node that produced `t` (node-aware: right for shared layers, nested
+ * models and layers a previous wrapper re-applied, where tfjs's `layer.input` throws
+ * "multiple inbound nodes").
+ */
+export function producerInputs(t: Sym): Sym[] {
+  const node = inboundNodes(t.sourceLayer as tf.layers.Layer)[t.nodeIndex];
+  return node?.inputTensors ?? [];
+}
+
 /**
  * The symbolic feature tensor of a model: the output of the named/indexed layer, or by
- * default the input of the layer that produces the first output (the "last layer").
- * @throws UnsupportedModelError when the layer is missing or ambiguous.
+ * default the input of the layer that produces the first output (the "last layer"). Works
+ * for layers with several inbound nodes (shared layers, a model wrapped twice): the node
+ * inside this model's graph is used.
+ * @throws UnsupportedModelError when the layer is missing, is applied more than once in this
+ *   model, or has several outputs.
  */
 export function featureTensor(model: tf.LayersModel, featureLayer?: FeatureLayer): Sym {
   try {
     if (featureLayer === undefined) {
-      const last = (model.outputs[0] as Sym).sourceLayer as tf.layers.Layer;
+      const out0 = model.outputs[0] as Sym;
+      const last = out0.sourceLayer as tf.layers.Layer;
       if (last.getClassName() === 'InputLayer') throw new UnsupportedModelError('the model has no layers between input and output.');
-      const inp = last.input;
-      if (Array.isArray(inp)) throw new UnsupportedModelError(`the last layer '${last.name}' has several inputs; pass featureLayer (a layer name or index).`);
-      return inp;
+      const inp = producerInputs(out0);
+      if (inp.length !== 1) throw new UnsupportedModelError(`the last layer '${last.name}' has ${inp.length} inputs; pass featureLayer (a layer name or index).`);
+      return inp[0] as Sym;
     }
     const layer = typeof featureLayer === 'number' ? model.layers[featureLayer < 0 ? model.layers.length + featureLayer : featureLayer] : model.getLayer(featureLayer);
     if (layer === undefined) throw new UnsupportedModelError(`no layer at index ${featureLayer} (the model has ${model.layers.length}).`);
-    const out = layer.output;
-    if (Array.isArray(out)) throw new UnsupportedModelError(`layer '${layer.name}' has several outputs; choose another featureLayer.`);
-    return out;
+    const inGraph = modelTensorIds(model);
+    const outs = inboundNodes(layer).flatMap((n) => n.outputTensors).filter((t) => t.sourceLayer === layer && inGraph.has(t.id));
+    const nodes = new Set(outs.map((t) => t.nodeIndex));
+    if (nodes.size > 1) throw new UnsupportedModelError(`layer '${layer.name}' is applied ${nodes.size} times in this model (a shared layer); choose a featureLayer applied once, e.g. the layer after it.`);
+    if (outs.length !== 1) throw new UnsupportedModelError(`layer '${layer.name}' has ${outs.length === 0 ? 'no output in this model' : 'several outputs'}; choose another featureLayer.`);
+    return outs[0] as Sym;
   } catch (e) {
     if (e instanceof UnsupportedModelError) throw e;
     throw new UnsupportedModelError(`could not find the feature layer ${featureLayer === undefined ? '(default: input of the last layer)' : `'${featureLayer}'`}: ${(e as Error).message}`, { cause: e });
@@ -77,6 +107,7 @@ export function rebuildGraph(model: tf.LayersModel, hooks: RebuildHooks): { inpu
     return fresh;
   });
   const outputIds = new Set(model.outputs.map((t) => t.id));
+  const inGraph = modelTensorIds(model);
   const replaced = new Map<tf.layers.Layer, tf.layers.Layer>();
   let progress = true;
   const done = new Set<GraphNode>();
@@ -86,7 +117,7 @@ export function rebuildGraph(model: tf.LayersModel, hooks: RebuildHooks): { inpu
       if (layer.getClassName() === 'InputLayer') continue;
       for (const node of inboundNodes(layer)) {
         if (done.has(node) || node.inputTensors.length === 0 || !node.inputTensors.every((t) => map.has(t.id))) continue;
-        if (!node.outputTensors.every((t) => t.sourceLayer === layer)) continue;
+        if (!node.outputTensors.every((t) => t.sourceLayer === layer && inGraph.has(t.id))) continue;
         done.add(node);
         progress = true;
         let use = replaced.get(layer);

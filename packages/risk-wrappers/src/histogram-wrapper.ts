@@ -1,4 +1,4 @@
-import { ComposedWrapper, WRAPPER_KINDS, restoredSource, type ModelSource } from './composed-wrapper';
+import { ComposedWrapper, WRAPPER_KINDS, restoredSource, type ModelSource, type RiskMode } from './composed-wrapper';
 import type { FeatureLayer } from './graph';
 import type { tf } from '@dbvae/backend';
 
@@ -12,8 +12,10 @@ export interface HistogramWrapperOptions {
   epsilon?: number;
   /** Histogram over hidden `features` (default) or raw `input`s. */
   source?: 'features' | 'input';
-  /** `prob` (default, Capsa's) or `logProb` (no underflow in many dimensions). */
-  score?: 'prob' | 'logProb';
+  /** Only `'logProb'` (the default): `bias` is a log-probability. */
+  score?: 'logProb';
+  /** `'post-hoc'` (default: the model is frozen, only the risk parts are fitted) or `'joint'` (Capsa's joint training). */
+  mode?: RiskMode;
   /** Feature layer name or index. Default: the input of the last layer. */
   featureLayer?: FeatureLayer;
   /** For inference-only models: a batch's features. Default: the flattened input. */
@@ -23,17 +25,17 @@ export interface HistogramWrapperOptions {
 }
 
 /**
- * Representation bias: a histogram over the last `queueSize` feature vectors seen in
- * training (or given to `fitHistogram`); `bias` = joint bin probability of a sample's
- * features (higher = better represented). The training loss is the compiled loss, once.
- * Works for inference-only models (GraphModel, function) through `fitHistogram`.
+ * Representation bias: a histogram over (a seeded sample of at most `queueSize` of) the
+ * feature vectors of the data given to `fit` (or `fitHistogram`); `bias` = log joint bin
+ * probability of a sample's features (a log-density: higher = better represented, finite
+ * at any feature width). Post-hoc (default) nothing is trained; joint mode trains the model
+ * with the compiled loss, once. Works for inference-only models (GraphModel, function).
  *
  * @example
  * ```ts
- * const w = new HistogramWrapper(model, { numBins: 5, queueSize: 2000 });
- * w.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
- * await w.fit(x, y, { epochs: 5 });
- * const out = w.predict(x); // out.bias
+ * const w = new HistogramWrapper(trainedModel, { numBins: 5, queueSize: 2000 });
+ * await w.fit(xTrain, yTrain);          // fills the histogram; the model is unchanged
+ * const out = w.predict(x);             // out.bias: log-densities
  * ```
  */
 export class HistogramWrapper extends ComposedWrapper {
@@ -41,8 +43,8 @@ export class HistogramWrapper extends ComposedWrapper {
 
   /** @throws InvalidArgumentError for bad sizes; UnsupportedModelError for a bad feature layer. */
   constructor(model: ModelSource, options: HistogramWrapperOptions = {}) {
-    const { featureLayer, featureFn, seed, ...histogram } = options;
-    super(model, { featureLayer, featureFn, seed, histogram });
+    const { featureLayer, featureFn, seed, mode, ...histogram } = options;
+    super(model, { featureLayer, featureFn, seed, mode, histogram });
   }
 
   /** Loads a HistogramWrapper saved with `save`. */

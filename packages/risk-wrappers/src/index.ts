@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { RiskTensor, type RiskFields, type RiskName } from './risk-tensor';
+export { RiskTensor, type RiskFields, type RiskName, type NamedRisk } from './risk-tensor';
 export {
   RiskModel,
   type ModelInput,
@@ -19,6 +19,7 @@ export {
   loadRiskWrapper,
   type ComposedWrapperOptions,
   type ModelSource,
+  type RiskMode,
   type HistogramSpec,
   type VaeSpec,
   type MveSpec,
@@ -30,6 +31,10 @@ export { MVEWrapper, type MVEWrapperOptions } from './mve-wrapper';
 export { DropoutWrapper, type DropoutWrapperOptions } from './dropout-wrapper';
 export { EnsembleWrapper, type EnsembleWrapperOptions } from './ensemble-wrapper';
 export { wrap, type WrapOptions } from './wrap';
+export { scoreBatch, type ScoreBatchOptions, type ScoredBatch, type RiskRow, type PlainBatch } from './score-batch';
+export { classificationSummaries } from './uncertainty-summaries';
+export { detectOutputHead, type OutputActivation, type OutputHead } from './output-activation';
+export type { TaskPlan } from './task-loss';
 export { FeatureHistogram, type FeatureHistogramOptions } from './feature-histogram';
 export { McDropout, type McDropoutArgs } from './mc-dropout';
 export { buildMirrorDecoder } from './decoder';

@@ -1,5 +1,5 @@
 import type { tf } from '@dbvae/backend';
-import { ComposedWrapper, WRAPPER_KINDS, restoredSource, type ModelSource, type MveSpec } from './composed-wrapper';
+import { ComposedWrapper, WRAPPER_KINDS, restoredSource, type ModelSource, type MveSpec, type RiskMode } from './composed-wrapper';
 import type { FeatureLayer } from './graph';
 
 /** Options of {@link MVEWrapper}. */
@@ -8,11 +8,14 @@ export interface MVEWrapperOptions extends MveSpec {
   featureLayer?: FeatureLayer;
   /** Seed. Default 0. */
   seed?: number;
+  /** `'post-hoc'` (default: the model is frozen, only the risk parts are fitted) or `'joint'` (Capsa's joint training). */
+  mode?: RiskMode;
 }
 
 /**
  * Aleatoric risk by mean-variance estimation: the mean is the model's own output (its last
- * layer, shared) and a new dense head on the features predicts the log-variance.
+ * layer; frozen in post-hoc mode) and a new dense head on the features predicts the
+ * log-variance (for classifiers: of the logits, recovered from a sigmoid/softmax output).
  * Regression: loss = mean(0.5 (logvar + (y - mean)^2 / exp(logvar))) (Gaussian NLL; the
  * compiled loss is then used only for any further outputs). Classification: logits are
  * sampled `mean + exp(logvar / 2) * eps` and the compiled loss is averaged over samples.
@@ -22,8 +25,8 @@ export class MVEWrapper extends ComposedWrapper {
   override readonly kind: string = 'MVEWrapper';
 
   constructor(model: ModelSource, options: MVEWrapperOptions = {}) {
-    const { featureLayer, seed, ...mve } = options;
-    super(model, { featureLayer, seed, mve });
+    const { featureLayer, seed, mode, ...mve } = options;
+    super(model, { featureLayer, seed, mode, mve });
   }
 
   /** Loads an MVEWrapper saved with `save`. */

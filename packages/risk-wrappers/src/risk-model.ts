@@ -50,9 +50,13 @@ export interface BatchOptions {
 export function toTensorList(x: ModelInput, what: string): tf.Tensor[] {
   const list = Array.isArray(x) ? x : [x];
   if (list.length === 0) throw new InvalidArgumentError(`${what}: no tensors given.`);
+  for (const t of list) {
+    if (!(t instanceof tf.Tensor)) {
+      throw new InvalidArgumentError(`${what}: expected a tf.Tensor (or one per model input), got ${Array.isArray(t) || typeof t === 'number' ? 'a plain array' : typeof t}; convert with tf.tensor(values, shape).`);
+    }
+  }
   const n = list[0]?.shape[0];
   for (const t of list) {
-    if (!(t instanceof tf.Tensor)) throw new InvalidArgumentError(`${what}: expected tf.Tensor values.`);
     if (t.rank < 1 || t.shape[0] !== n) throw new ShapeError(`${what}: every tensor needs the same batch size on axis 0 (got [${list.map((u) => u.shape[0]).join(', ')}]).`);
   }
   return list;
@@ -60,8 +64,9 @@ export function toTensorList(x: ModelInput, what: string): tf.Tensor[] {
 
 /** @internal Throws when any tensor holds NaN or Infinity. */
 export function assertFinite(list: tf.Tensor[], what: string): void {
-  const bad = tf.tidy(() => list.some((t) => t.dtype !== 'float32' ? false : tf.logicalNot(tf.all(tf.isFinite(t))).dataSync()[0] === 1));
-  if (bad) throw new InvalidArgumentError(`${what}: contains NaN or Infinity; clean the data first.`);
+  // x * 0 is 0 for finite x and NaN for NaN or +-Infinity; one NaN makes the sum NaN (IEEE, on every backend).
+  const bad = list.findIndex((t) => t.dtype === 'float32' && t.size > 0 && tf.tidy(() => Number.isNaN(tf.sum(tf.mul(t, 0)).dataSync()[0] as number)));
+  if (bad >= 0) throw new InvalidArgumentError(`${what}: tensor ${bad} contains NaN or Infinity; clean or drop those rows first.`);
 }
 
 function validateSize(name: string, v: number): void {
@@ -117,6 +122,9 @@ export abstract class RiskModel {
   /** @internal Loss of one batch without updating anything. */
   protected abstract lossOnBatch(xs: tf.Tensor[], ys: tf.Tensor[]): number;
 
+  /** @internal Checks the inputs' number, rank and shape against the model (throws ShapeError); default: no check. */
+  protected checkInputs(_xs: tf.Tensor[], _what: string): void {}
+
   /** @internal Prediction and risks of one batch (tensors owned by the caller). */
   protected abstract predictBatch(xs: tf.Tensor[]): RiskFields;
 
@@ -136,6 +144,7 @@ export abstract class RiskModel {
     const n = xs[0]?.shape[0] as number;
     if (ys[0]?.shape[0] !== n) throw new ShapeError(`${this.kind}.fit: x has ${n} samples but y has ${ys[0]?.shape[0]}.`);
     if (n === 0) throw new InvalidArgumentError(`${this.kind}.fit: no samples.`);
+    this.checkInputs(xs, `${this.kind}.fit`);
     assertFinite([...xs, ...ys], `${this.kind}.fit`);
     this.requireLoss();
     const rng = createRandom(seed);
@@ -184,6 +193,8 @@ export abstract class RiskModel {
     const n = xs[0]?.shape[0] as number;
     if (ys[0]?.shape[0] !== n) throw new ShapeError(`${this.kind}.evaluate: x has ${n} samples but y has ${ys[0]?.shape[0]}.`);
     if (n === 0) throw new InvalidArgumentError(`${this.kind}.evaluate: no samples.`);
+    this.checkInputs(xs, `${this.kind}.evaluate`);
+    assertFinite([...xs, ...ys], `${this.kind}.evaluate`);
     this.requireLoss();
     let sum = 0;
     for (let start = 0; start < n; start += batchSize) {
@@ -203,6 +214,7 @@ export abstract class RiskModel {
    * Predictions with their risks, computed `batchSize` samples at a time (only each batch's
    * outputs are kept, so big datasets fit in memory). The caller owns the result.
    * @throws NotReadyError when a risk needs state that does not exist yet (an empty histogram).
+   * @throws InvalidArgumentError for NaN/Infinity or plain arrays; ShapeError for inputs the model does not take.
    */
   predict(x: ModelInput, options: BatchOptions = {}): RiskTensor {
     const { batchSize = 256 } = options;
@@ -210,6 +222,9 @@ export abstract class RiskModel {
     const xs = toTensorList(x, `${this.kind}.predict x`);
     const n = xs[0]?.shape[0] as number;
     if (n === 0) throw new InvalidArgumentError(`${this.kind}.predict: no samples.`);
+    this.checkInputs(xs, `${this.kind}.predict`);
+    // NaN/Inf rows would otherwise come back as confident finite outputs (the wasm kernels clamp).
+    assertFinite(xs, `${this.kind}.predict`);
     const parts: RiskTensor[] = [];
     try {
       for (let start = 0; start < n; start += batchSize) {

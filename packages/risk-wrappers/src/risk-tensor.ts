@@ -3,16 +3,38 @@ import { InvalidArgumentError, ShapeError, tf } from '@dbvae/backend';
 /** The names of the risk fields a {@link RiskTensor} may carry. */
 export type RiskName = 'bias' | 'epistemic' | 'aleatoric';
 
+/**
+ * The name of one risk estimate, `<risk>.<source>`: `bias.histogram`, `epistemic.vae`,
+ * `epistemic.mcDropout`, `epistemic.ensemble`, `epistemic.mutualInformation`,
+ * `aleatoric.mve`, `aleatoric.expectedEntropy`, `total.predictiveEntropy`. Every estimate a
+ * wrapper computes is kept under its own name in {@link RiskTensor.named}, so two components
+ * that estimate one kind of risk never overwrite each other.
+ */
+export type NamedRisk = `${RiskName | 'total'}.${string}`;
+
 /** The fields of a {@link RiskTensor}: the prediction and any of the three risks, all shaped like `yHat`. */
 export interface RiskFields {
-  /** The prediction (the wrapped model's first output: logits for the lab's classifiers). */
+  /**
+   * The prediction: the wrapped model's first output as the model produces it (logits for a
+   * model ending in a linear layer, probabilities for one ending in sigmoid/softmax). In
+   * post-hoc mode it equals `model.predict(x)` exactly.
+   */
   yHat: tf.Tensor;
-  /** Representation score: higher means better represented (probability or log-probability, see the wrapper's `biasScore`). */
+  /**
+   * Representation score, a **log-density**: the log of the joint histogram probability of the
+   * sample's features (`sum_d log p_d(bin_d)`), so higher = better represented. Always finite
+   * (empty bins count `epsilon`), comparable across samples of one wrapper at any feature
+   * width; differences are log-likelihood ratios. Use `Math.exp` only on differences.
+   */
   bias?: tf.Tensor;
   /** Model (epistemic) uncertainty: higher means less certain. */
   epistemic?: tf.Tensor;
   /** Data (aleatoric) uncertainty, as a variance: higher means noisier. */
   aleatoric?: tf.Tensor;
+  /** Every estimate under its own name (see {@link NamedRisk}), each shaped like `yHat`; `bias`/`epistemic`/`aleatoric` are chosen among these. */
+  named?: Partial<Record<NamedRisk, tf.Tensor>>;
+  /** What `yHat` holds: `'logits'` (or regression values) or `'probabilities'` (a sigmoid/softmax output). Default `'logits'`. */
+  outputs?: 'logits' | 'probabilities';
 }
 
 const RISKS: readonly RiskName[] = ['bias', 'epistemic', 'aleatoric'];
@@ -35,6 +57,10 @@ export class RiskTensor implements RiskFields {
   readonly bias?: tf.Tensor;
   readonly epistemic?: tf.Tensor;
   readonly aleatoric?: tf.Tensor;
+  /** Every estimate under its own name (`epistemic.vae`, `epistemic.mcDropout`, ...); see {@link NamedRisk}. */
+  readonly named: Readonly<Partial<Record<NamedRisk, tf.Tensor>>>;
+  /** What `yHat` holds: `'logits'` (or regression values) or `'probabilities'` (the model ends in sigmoid/softmax). */
+  readonly outputs: 'logits' | 'probabilities';
 
   /**
    * @param fields - The prediction and risks; each risk must have `yHat`'s shape.
@@ -51,6 +77,18 @@ export class RiskTensor implements RiskFields {
       }
       this[name] = t;
     }
+    const named: Partial<Record<NamedRisk, tf.Tensor>> = {};
+    for (const [k, t] of Object.entries(fields.named ?? {}) as Array<[NamedRisk, tf.Tensor]>) {
+      if (!tf.util.arraysEqual(t.shape, fields.yHat.shape)) throw new ShapeError(`RiskTensor: ${k} has shape [${t.shape}] but yHat has [${fields.yHat.shape}].`);
+      named[k] = t;
+    }
+    this.named = named;
+    this.outputs = fields.outputs ?? 'logits';
+  }
+
+  /** The names of every named estimate present, sorted. */
+  get namedRisks(): NamedRisk[] {
+    return (Object.keys(this.named) as NamedRisk[]).sort();
   }
 
   /** Number of samples (the batch size of `yHat`). */
@@ -63,25 +101,33 @@ export class RiskTensor implements RiskFields {
     return RISKS.filter((r) => this[r] !== undefined);
   }
 
-  private fields(): Array<[keyof RiskFields, tf.Tensor]> {
-    const out: Array<[keyof RiskFields, tf.Tensor]> = [['yHat', this.yHat]];
+  private fields(): Array<[string, tf.Tensor]> {
+    const out: Array<[string, tf.Tensor]> = [['yHat', this.yHat]];
     for (const r of RISKS) {
       const t = this[r];
       if (t !== undefined) out.push([r, t]);
     }
+    for (const k of this.namedRisks) out.push([`named:${k}`, this.named[k] as tf.Tensor]);
     return out;
   }
 
-  private map(fn: (t: tf.Tensor) => tf.Tensor): RiskTensor {
-    const fields: Partial<RiskFields> = {};
-    for (const [k, t] of this.fields()) fields[k] = fn(t);
+  private static fromEntries(entries: Array<[string, tf.Tensor]>, outputs: 'logits' | 'probabilities'): RiskTensor {
+    const fields: Partial<RiskFields> & { named: Partial<Record<NamedRisk, tf.Tensor>> } = { named: {}, outputs };
+    for (const [k, t] of entries) {
+      if (k.startsWith('named:')) fields.named[k.slice(6) as NamedRisk] = t;
+      else fields[k as RiskName | 'yHat'] = t;
+    }
     return new RiskTensor(fields as RiskFields);
   }
 
-  private requireRisk(risk: RiskName): tf.Tensor {
-    const t = this[risk];
+  private map(fn: (t: tf.Tensor) => tf.Tensor): RiskTensor {
+    return RiskTensor.fromEntries(this.fields().map(([k, t]) => [k, fn(t)]), this.outputs);
+  }
+
+  private requireRisk(risk: RiskName | NamedRisk): tf.Tensor {
+    const t = risk.includes('.') ? this.named[risk as NamedRisk] : this[risk as RiskName];
     if (t === undefined) {
-      throw new InvalidArgumentError(`RiskTensor: no '${risk}' risk here (present: ${this.risks.join(', ') || 'none'}); use a wrapper that computes it.`);
+      throw new InvalidArgumentError(`RiskTensor: no '${risk}' risk here (present: ${[...this.risks, ...this.namedRisks].join(', ') || 'none'}); use a wrapper that computes it.`);
     }
     return t;
   }
@@ -116,7 +162,7 @@ export class RiskTensor implements RiskFields {
    * array of length `size`.
    * @throws InvalidArgumentError when the risk is absent.
    */
-  perSample(risk: RiskName | 'yHat'): Float32Array {
+  perSample(risk: RiskName | NamedRisk | 'yHat'): Float32Array {
     const t = risk === 'yHat' ? this.yHat : this.requireRisk(risk);
     if (t.rank === 1) return Float32Array.from(t.dataSync());
     const m = tf.tidy(() => t.reshape([this.size, -1]).mean(1));
@@ -131,7 +177,7 @@ export class RiskTensor implements RiskFields {
    * Sample indices sorted by a per-sample risk ({@link RiskTensor.perSample}); stable for ties.
    * @param order - `'ascending'` (default: for bias, least represented first) or `'descending'`.
    */
-  argsort(risk: RiskName, order: 'ascending' | 'descending' = 'ascending'): number[] {
+  argsort(risk: RiskName | NamedRisk, order: 'ascending' | 'descending' = 'ascending'): number[] {
     const v = this.perSample(risk);
     const idx = Array.from(v, (_, i) => i);
     const sign = order === 'ascending' ? 1 : -1;
@@ -140,7 +186,7 @@ export class RiskTensor implements RiskFields {
   }
 
   /** A new RiskTensor with the samples sorted by a risk (see {@link RiskTensor.argsort}). */
-  sortBy(risk: RiskName, order: 'ascending' | 'descending' = 'ascending'): RiskTensor {
+  sortBy(risk: RiskName | NamedRisk, order: 'ascending' | 'descending' = 'ascending'): RiskTensor {
     return this.gather(this.argsort(risk, order));
   }
 
@@ -149,7 +195,7 @@ export class RiskTensor implements RiskFields {
    * statistics (numpy's default).
    * @throws InvalidArgumentError when `p` is outside [0, 100] or there are no samples.
    */
-  percentile(risk: RiskName, p: number): number {
+  percentile(risk: RiskName | NamedRisk, p: number): number {
     if (!(p >= 0 && p <= 100)) throw new InvalidArgumentError(`RiskTensor.percentile: p must be in [0, 100], got ${p}.`);
     if (this.size === 0) throw new InvalidArgumentError('RiskTensor.percentile: no samples.');
     const v = Array.from(this.perSample(risk)).sort((a, b) => a - b);
@@ -167,13 +213,13 @@ export class RiskTensor implements RiskFields {
   static concat(parts: readonly RiskTensor[]): RiskTensor {
     const first = parts[0];
     if (first === undefined) throw new InvalidArgumentError('RiskTensor.concat: need at least one part.');
-    const names = first.risks.join(',');
+    const keys = first.fields().map(([k]) => k);
     for (const p of parts) {
-      if (p.risks.join(',') !== names) throw new InvalidArgumentError(`RiskTensor.concat: parts carry different risks ([${names}] vs [${p.risks.join(',')}]).`);
+      const pk = p.fields().map(([k]) => k);
+      if (pk.join(',') !== keys.join(',')) throw new InvalidArgumentError(`RiskTensor.concat: parts carry different risks ([${keys.join(', ')}] vs [${pk.join(', ')}]).`);
     }
-    const fields: Partial<RiskFields> = {};
-    for (const [k] of first.fields()) fields[k] = tf.concat(parts.map((p) => p[k] as tf.Tensor), 0);
-    return new RiskTensor(fields as RiskFields);
+    const maps = parts.map((p) => new Map(p.fields()));
+    return RiskTensor.fromEntries(keys.map((k) => [k, tf.concat(maps.map((m) => m.get(k) as tf.Tensor), 0)]), first.outputs);
   }
 
   /** Disposes every tensor held. */

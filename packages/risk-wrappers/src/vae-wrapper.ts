@@ -1,5 +1,5 @@
 import type { tf } from '@dbvae/backend';
-import { ComposedWrapper, WRAPPER_KINDS, restoredSource, type ModelSource, type VaeSpec } from './composed-wrapper';
+import { ComposedWrapper, WRAPPER_KINDS, restoredSource, type ModelSource, type RiskMode, type VaeSpec } from './composed-wrapper';
 import type { FeatureLayer } from './graph';
 
 /** Options of {@link VAEWrapper}. */
@@ -8,6 +8,8 @@ export interface VAEWrapperOptions extends VaeSpec {
   featureLayer?: FeatureLayer;
   /** Seed of the heads' initialisers and of the sampling noise. Default 0. */
   seed?: number;
+  /** `'post-hoc'` (default: the model is frozen, only the risk parts are fitted) or `'joint'` (Capsa's joint training). */
+  mode?: RiskMode;
 }
 
 /**
@@ -27,8 +29,8 @@ export class VAEWrapper extends ComposedWrapper {
 
   /** @throws UnsupportedModelError for a convolutional extractor without a decoder or `'auto'`. */
   constructor(model: ModelSource, options: VAEWrapperOptions = {}) {
-    const { featureLayer, seed, ...vae } = options;
-    super(model, { featureLayer, seed, vae });
+    const { featureLayer, seed, mode, ...vae } = options;
+    super(model, { featureLayer, seed, mode, vae });
   }
 
   /** Loads a VAEWrapper saved with `save`. */
@@ -44,8 +46,8 @@ export interface HistogramVAEWrapperOptions extends VAEWrapperOptions {
   queueSize?: number;
   /** Bins per latent dimension. Default 5. */
   numBins?: number;
-  /** `prob` (default) or `logProb`. */
-  score?: 'prob' | 'logProb';
+  /** Only `'logProb'` (the default): `bias` is a log-probability. */
+  score?: 'logProb';
 }
 
 /**
@@ -57,8 +59,8 @@ export class HistogramVAEWrapper extends ComposedWrapper {
   override readonly kind: string = 'HistogramVAEWrapper';
 
   constructor(model: ModelSource, options: HistogramVAEWrapperOptions = {}) {
-    const { featureLayer, seed, queueSize, numBins, score, ...vae } = options;
-    super(model, { featureLayer, seed, vae, histogram: { queueSize, numBins, score, source: 'latent' } });
+    const { featureLayer, seed, mode, queueSize, numBins, score, ...vae } = options;
+    super(model, { featureLayer, seed, mode, vae, histogram: { queueSize, numBins, score, source: 'latent' } });
   }
 
   /** Loads a HistogramVAEWrapper saved with `save`. */

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, tf } from '@dbvae/backend';
-import { ComposedWrapper, type ComposedWrapperOptions, type DropoutSpec, type HistogramSpec, type ModelSource, type MveSpec, type VaeSpec } from './composed-wrapper';
+import { ComposedWrapper, type ComposedWrapperOptions, type DropoutSpec, type HistogramSpec, type ModelSource, type MveSpec, type RiskMode, type VaeSpec } from './composed-wrapper';
 import { EnsembleWrapper } from './ensemble-wrapper';
 import type { FeatureLayer } from './graph';
 
@@ -21,6 +21,12 @@ export interface WrapOptions {
   featureLayer?: FeatureLayer;
   /** Seed. Default 0. */
   seed?: number;
+  /**
+   * `'post-hoc'` (default): the model is frozen (`yHat` equals `model.predict(x)` exactly) and
+   * `fit(x, y)` fits only the risk parts on the data you name; `'joint'`: Capsa's joint
+   * training of the model and its risks. See {@link RiskMode}.
+   */
+  mode?: RiskMode;
 }
 
 /**
@@ -30,20 +36,21 @@ export interface WrapOptions {
  *
  * @example
  * ```ts
- * const w = wrap(model, { bias: true, epistemic: 'vae', aleatoric: true });
- * w.compile({ optimizer: 'adam', loss: 'mse' });
- * await w.fit(x, y, { epochs: 10 });
- * const { yHat, bias, epistemic, aleatoric } = w.predict(x);
+ * // A trained classifier, kept frozen; the risk parts are fitted on its training data.
+ * const w = wrap(trainedModel, { bias: true, epistemic: 'vae', aleatoric: true, vae: { decoder: 'auto' } });
+ * w.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+ * await w.fit(xTrain, yTrain, { epochs: 5 });
+ * const { yHat, bias, epistemic, aleatoric } = w.predict(x); // yHat === trainedModel.predict(x)
  * ```
  * @throws InvalidArgumentError when nothing is requested or the epistemic method is unknown.
  */
 export function wrap(model: ModelSource, options: WrapOptions): ComposedWrapper | EnsembleWrapper {
-  const { bias, epistemic, aleatoric, featureLayer, seed = 0 } = options;
+  const { bias, epistemic, aleatoric, featureLayer, seed = 0, mode = 'post-hoc' } = options;
   if (!bias && !epistemic && !aleatoric) throw new InvalidArgumentError('wrap: request at least one of bias, epistemic, aleatoric.');
   if (epistemic !== undefined && !['vae', 'dropout', 'ensemble'].includes(epistemic)) {
     throw new InvalidArgumentError(`wrap: epistemic must be 'vae', 'dropout' or 'ensemble', got ${String(epistemic)}.`);
   }
-  const base: ComposedWrapperOptions = { featureLayer, seed };
+  const base: ComposedWrapperOptions = { featureLayer, seed, mode };
   if (bias) base.histogram = { ...(bias === true ? {} : bias), source: epistemic === 'vae' ? 'latent' : 'features' };
   if (aleatoric) base.mve = aleatoric === true ? {} : aleatoric;
   if (epistemic === 'vae') base.vae = options.vae ?? {};
@@ -53,7 +60,8 @@ export function wrap(model: ModelSource, options: WrapOptions): ComposedWrapper 
     return new EnsembleWrapper(model, {
       numMembers: options.numMembers ?? 3,
       seed,
-      memberWrapper: (m, i) => new ComposedWrapper(m, { ...base, seed: seed + i }),
+      mode,
+      memberWrapper: (m, i, memberMode) => new ComposedWrapper(m, { ...base, seed: seed + i, mode: memberMode }),
     });
   }
   return new ComposedWrapper(model, base);

@@ -19,26 +19,54 @@ describe('FeatureHistogram (hand-computed cases)', () => {
     expect(lp[0]).not.toBeCloseTo(l(2 / 4) + l(1 / 4 + 0), 3);
   });
 
-  it('overwrites the oldest rows once full and clamps values outside the range', () => {
+  it('overwrites the oldest rows once full; half a bin past the range goes to the edge bin, further out counts as empty', () => {
     const h = new FeatureHistogram({ queueSize: 4, numBins: 2 });
     h.push([0, 0, 1, 0, 2, 1], 3, 2);
     h.push([10, 1, 4, 1], 2, 2);
-    // Queue now (1,0), (2,1), (10,1), (4,1). dim0: min 1, max 10, width 4.5 -> [3, 1]; dim1: [1, 3].
+    // Queue now (1,0), (2,1), (10,1), (4,1). dim0: min 1, max 10, width 4.5 -> [3, 1]; dim1: min 0, width 0.5 -> [1, 3].
     expect(h.filled).toBe(4);
-    const lp = h.logProb([5.5, 0.2, -100, 5], 2, 2);
+    // Row 0 inside. Row 1: dim0 -1 >= 1 - 2.25 (edge bin 0: 3/4); dim1 1.2 <= 1 + 0.25 (edge bin 1: 3/4).
+    // Row 2: dim0 -100 and dim1 5 are beyond half a bin: epsilon each.
+    const lp = h.logProb([5.5, 0.2, -1, 1.2, -100, 5], 3, 2);
     expect(lp[0]).toBeCloseTo(l(1 / 4) + l(1 / 4), 10);
     expect(lp[1]).toBeCloseTo(l(3 / 4) + l(3 / 4), 10);
+    expect(lp[2]).toBeCloseTo(2 * Math.log(EPS), 10);
   });
 
-  it('gives empty bins probability epsilon and constant dimensions probability 1', () => {
+  it('gives empty bins probability epsilon and a constant dimension probability 1 at its value only', () => {
     const h = new FeatureHistogram({ queueSize: 10, numBins: 3 });
-    h.push([0, 7, 3, 7], 2, 2); // dim0 bins [1, 0, 1]; dim1 constant.
-    const lp = h.logProb([1.5, 123], 1, 2);
+    h.push([0, 7, 3, 7], 2, 2); // dim0 bins [1, 0, 1]; dim1 constant 7.
+    const lp = h.logProb([1.5, 7, 0, 123], 2, 2);
     expect(lp[0]).toBeCloseTo(l(0) + l(1), 6);
+    expect(lp[1]).toBeCloseTo(l(1 / 2) + Math.log(EPS), 6);
+  });
+
+  it('stays finite and ordered at 512 dimensions, where exp(log p) underflows to 0', () => {
+    // 200 rows, each dimension uniform on 5 bins by construction: row r has value (r + d) % 5 in dim d.
+    const dim = 512;
+    const rows = 200;
+    const data = new Float32Array(rows * dim);
+    for (let r = 0; r < rows; r++) for (let d = 0; d < dim; d++) data[r * dim + d] = (r + d) % 5;
+    const h = new FeatureHistogram({ queueSize: rows, numBins: 5 });
+    h.push(data, rows, dim);
+    // Every bin holds 40 of 200: a seen-like row scores 512 * log(0.2 + eps); a row with k
+    // dimensions far outside scores (512 - k) log(0.2 + eps) + k log(eps).
+    const probe = new Float32Array(3 * dim);
+    for (let d = 0; d < dim; d++) {
+      probe[d] = d % 5;
+      probe[dim + d] = d < 10 ? 100 : d % 5;
+      probe[2 * dim + d] = d < 100 ? 100 : d % 5;
+    }
+    const lp = h.logProb(probe, 3, dim);
+    expect(lp[0]).toBeCloseTo(dim * l(0.2), 8);
+    expect(lp[1]).toBeCloseTo((dim - 10) * l(0.2) + 10 * Math.log(EPS), 8);
+    expect(lp[2]).toBeCloseTo((dim - 100) * l(0.2) + 100 * Math.log(EPS), 8);
+    expect(Math.fround(Math.exp(lp[0] as number))).toBe(0); // why the old 'prob' score was useless here
   });
 
   it('rejects bad input with typed errors', () => {
     expect(() => new FeatureHistogram({ numBins: 0 })).toThrow(InvalidArgumentError);
+    expect(() => new FeatureHistogram({ epsilon: 0 })).toThrow(InvalidArgumentError);
     const h = new FeatureHistogram();
     expect(() => h.logProb([1], 1, 1)).toThrow(NotReadyError);
     h.push([1, 2], 1, 2);

@@ -36,7 +36,7 @@ describe('HistogramWrapper', () => {
     const y = tf.tensor2d(ys, [ys.length, 1]);
     const grid = tf.tensor2d([-0.75, -0.5, -0.25, 0.25, 0.5, 0.75], [6, 1]);
     for (const source of ['input', 'features'] as const) {
-      const w = new HistogramWrapper(denseModel(1, [16], 1, 3, 'tanh'), { queueSize: 1000, numBins: 5, source, score: 'logProb' });
+      const w = new HistogramWrapper(denseModel(1, [16], 1, 3, 'tanh'), { queueSize: 1000, numBins: 5, source, mode: 'joint' });
       w.compile({ optimizer: 'adam', loss: 'mse' });
       await w.fit(x, y, { epochs: 2, batchSize: 100 });
       expect(w.histogram?.filled).toBe(1000);
@@ -51,7 +51,7 @@ describe('HistogramWrapper', () => {
 
   it('counts the compiled loss once and trains the user model itself (shared layers)', () => {
     const model = denseModel(1, [8], 1, 4);
-    const w = new HistogramWrapper(model, { queueSize: 50 });
+    const w = new HistogramWrapper(model, { queueSize: 50, mode: 'joint' });
     w.compile({ optimizer: 'sgd', loss: 'mse' });
     const x = tf.tensor2d(xs.slice(0, 32), [32, 1]);
     const y = tf.tensor2d(ys.slice(0, 32), [32, 1]);
@@ -93,7 +93,7 @@ describe('MVEWrapper', () => {
     const sigma = (x: number): number => 0.1 + 0.2 * (x + 1);
     const xs = Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
     const ys = Float32Array.from(xs, (x) => x ** 3 + sigma(x) * rng.normal());
-    const w = new MVEWrapper(denseModel(1, [32, 32], 1, 1));
+    const w = new MVEWrapper(denseModel(1, [32, 32], 1, 1), { mode: 'joint' });
     w.compile({ optimizer: tf.train.adam(0.01), loss: 'mse' });
     const x = tf.tensor2d(xs, [n, 1]);
     const y = tf.tensor2d(ys, [n, 1]);
@@ -119,7 +119,7 @@ describe('MVEWrapper (classification), optimizer copies and ensemble leaks', () 
   it('trains with sampled logits and reports a positive variance per logit', async () => {
     const x = tf.tensor2d(uniformColumn(128, -1, 1, 11), [128, 1]);
     const y = tf.tidy(() => tf.cast(tf.greater(x, 0), 'float32'));
-    const w = new MVEWrapper(denseModel(1, [8], 1, 3), { classification: true, samples: 4 });
+    const w = new MVEWrapper(denseModel(1, [8], 1, 3), { classification: true, samples: 4, mode: 'joint' });
     w.compile({ optimizer: tf.train.adam(0.02), loss: 'binaryCrossentropy' });
     const h = await w.fit(x, y, { epochs: 10, batchSize: 32 });
     expect(h.loss[9]).toBeLessThan(h.loss[0] as number);
@@ -133,7 +133,7 @@ describe('MVEWrapper (classification), optimizer copies and ensemble leaks', () 
   it('infers classification from a cross-entropy loss: yHat stays logits that separate the classes', async () => {
     const x = tf.tensor2d(uniformColumn(128, -1, 1, 13), [128, 1]);
     const y = tf.tidy(() => tf.cast(tf.greater(x, 0), 'float32'));
-    const w = wrap(denseModel(1, [8], 1, 5), { aleatoric: true });
+    const w = wrap(denseModel(1, [8], 1, 5), { aleatoric: true, mode: 'joint' });
     w.compile({ optimizer: tf.train.adam(0.05), loss: 'binaryCrossentropy' });
     await w.fit(x, y, { epochs: 20, batchSize: 32 });
     const probe = tf.tensor2d([-0.8, 0.8], [2, 1]);
@@ -148,7 +148,7 @@ describe('MVEWrapper (classification), optimizer copies and ensemble leaks', () 
 
   it('gives every ensemble member its own copy of an optimizer instance, and does not leak', async () => {
     const given = tf.train.adam(0.0123);
-    const e = new EnsembleWrapper(denseModel(1, [4], 1, 4), { numMembers: 2, memberWrapper: (m) => new MVEWrapper(m) });
+    const e = new EnsembleWrapper(denseModel(1, [4], 1, 4), { numMembers: 2, mode: 'joint', memberWrapper: (m, _i, mode) => new MVEWrapper(m, { mode }) });
     e.compile({ optimizer: given, loss: 'mse' });
     const opts = e.members.map((m) => m.optimizerInstance);
     expect(opts[0]).not.toBe(opts[1]);
@@ -186,7 +186,7 @@ describe('epistemic wrappers outside the training range', () => {
 
   it('MC dropout: higher std outside, with dropout only in the wrapper', async () => {
     const model = denseModel(1, [64, 64], 1, 5);
-    const w = new DropoutWrapper(model, { rate: 0.1, passes: 20, seed: 3 });
+    const w = new DropoutWrapper(model, { rate: 0.1, passes: 20, seed: 3, mode: 'joint' });
     w.compile({ optimizer: tf.train.adam(0.01), loss: 'mse' });
     await expectHigherStdOutside(w);
     // The user's model has no dropout: two predictions agree exactly.
@@ -198,7 +198,7 @@ describe('epistemic wrappers outside the training range', () => {
   });
 
   it('ensemble with an optimizer name: higher std outside, each member its own optimizer', async () => {
-    const w = new EnsembleWrapper(denseModel(1, [32, 32], 1, 6), { numMembers: 3, seed: 1 });
+    const w = new EnsembleWrapper(denseModel(1, [32, 32], 1, 6), { numMembers: 3, seed: 1, mode: 'joint' });
     w.compile({ optimizer: 'adam', loss: 'mse' });
     const opts = w.members.map((m) => m.optimizerInstance);
     expect(new Set(opts).size).toBe(3);
@@ -234,7 +234,7 @@ describe('VAEWrapper', () => {
   it("reconstructs training-like images better than noise (decoder 'auto')", async () => {
     const x = bumps(256, 1);
     const y = tf.tidy(() => tf.cast(tf.greater(tf.sum(x.slice([0, 0, 0, 0], [-1, 8, 4, 1]), [1, 2, 3]), tf.sum(x.slice([0, 0, 4, 0], [-1, 8, 4, 1]), [1, 2, 3])), 'float32').reshape([-1, 1]));
-    const w = new VAEWrapper(convModel(), { latentDim: 4, decoder: 'auto', seed: 2 });
+    const w = new VAEWrapper(convModel(), { latentDim: 4, decoder: 'auto', seed: 2, mode: 'joint', weight: 1 });
     w.compile({ optimizer: tf.train.adam(0.005), loss: 'binaryCrossentropy' });
     const h = await w.fit(x, y, { epochs: 8, batchSize: 32 });
     expect(h.loss[h.loss.length - 1]).toBeLessThan(h.loss[0] as number);
@@ -256,7 +256,7 @@ describe('VAEWrapper', () => {
     const zin = tf.input({ shape: [latent] });
     const dec = tf.model({ inputs: zin, outputs: tf.layers.dense({ units: 2, kernelInitializer: 'zeros', biasInitializer: 'zeros', trainable: false }).apply(zin) as tf.SymbolicTensor });
     const model = denseModel(2, [4], 1, 9);
-    const w = new VAEWrapper(model, { latentDim: latent, decoder: dec, klWeight: 0.5 });
+    const w = new VAEWrapper(model, { latentDim: latent, decoder: dec, klWeight: 0.5, mode: 'joint', weight: 1 });
     const heads = w.components.vaeHeads as tf.LayersModel;
     const [meanLayer, logvarLayer] = [heads.getLayer('rw_vae_mean'), heads.getLayer('rw_vae_logvar')];
     meanLayer.setWeights(meanLayer.getWeights().map((t) => tf.zerosLike(t)));
@@ -274,7 +274,7 @@ describe('VAEWrapper', () => {
   it('HistogramVAEWrapper fills its latent histogram with one class only', async () => {
     const x = tf.tensor2d(uniformColumn(64, -1, 1, 3), [64, 1]);
     const y = tf.tidy(() => tf.cast(tf.greater(x, 0), 'float32'));
-    const w = new HistogramVAEWrapper(denseModel(1, [8], 1, 2), { latentDim: 2, onlyClass: 1, queueSize: 1000 });
+    const w = new HistogramVAEWrapper(denseModel(1, [8], 1, 2), { latentDim: 2, onlyClass: 1, queueSize: 1000, mode: 'joint' });
     w.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
     await w.fit(x, y, { epochs: 1, batchSize: 16 });
     const positives = Array.from(y.dataSync()).filter((v) => v === 1).length;
@@ -299,7 +299,7 @@ describe('wrap() on a functional model with two inputs and two outputs', () => {
 
   it('returns bias, epistemic and aleatoric shaped like yHat, and does not leak', async () => {
     const model = twoInputModel();
-    const w = wrap(model, { bias: true, epistemic: 'dropout', aleatoric: true, featureLayer: 'hidden', dropout: { passes: 4 } });
+    const w = wrap(model, { bias: true, epistemic: 'dropout', aleatoric: true, featureLayer: 'hidden', dropout: { passes: 4 }, mode: 'joint' });
     w.compile({ optimizer: 'adam', loss: 'mse' });
     const xa = tf.randomNormal([40, 2], 0, 1, 'float32', 1);
     const xb = tf.randomNormal([40, 3], 0, 1, 'float32', 2);
@@ -338,7 +338,7 @@ describe('save and load', () => {
   it('round-trips a wrapper with histogram, VAE and MVE, and an ensemble', async () => {
     const x = tf.tensor2d(uniformColumn(64, -1, 1, 9), [64, 1]);
     const y = tf.tidy(() => tf.square(x));
-    const w = wrap(denseModel(1, [8], 1, 8), { bias: true, epistemic: 'vae', aleatoric: true, vae: { latentDim: 2 } }) as ComposedWrapper;
+    const w = wrap(denseModel(1, [8], 1, 8), { bias: true, epistemic: 'vae', aleatoric: true, vae: { latentDim: 2 }, mode: 'joint' }) as ComposedWrapper;
     w.compile({ optimizer: 'adam', loss: 'mse' });
     await w.fit(x, y, { epochs: 1, batchSize: 16 });
     let saved: tf.io.ModelArtifacts | undefined;
@@ -354,7 +354,7 @@ describe('save and load', () => {
     a.dispose();
     b.dispose();
 
-    const e = new EnsembleWrapper(denseModel(1, [4], 1, 2), { numMembers: 2, memberWrapper: (m) => new MVEWrapper(m) });
+    const e = new EnsembleWrapper(denseModel(1, [4], 1, 2), { numMembers: 2, mode: 'joint', memberWrapper: (m, _i, mode) => new MVEWrapper(m, { mode }) });
     e.compile({ optimizer: 'sgd', loss: 'mse' });
     await e.fit(x, y, { epochs: 1, batchSize: 32 });
     await e.save(tf.io.withSaveHandler(async (art) => {

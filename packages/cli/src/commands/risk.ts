@@ -10,7 +10,7 @@ import { ProgressBar } from '../progress';
 import type { AccuracyVsRiskSeries, ReportData } from '../report/types';
 import { writeReport } from '../report/write-report';
 import { riskFormatFromPath } from '../risk-output';
-import { PREDICTION_SOURCE, WRAPPER_KINDS, type FittedRisk, type WrapperKind } from '../risk-scoring';
+import { RISK_SOURCE, WRAPPER_KINDS, type FittedRisk, type WrapperKind } from '../risk-scoring';
 import { resumablePaths } from '../scoring/resumable-output';
 import { readRiskModelManifest, RISK_MODEL_MANIFEST, saveRiskModel } from '../scoring/risk-model-store';
 import { scoreToFile } from '../scoring/score-to-file';
@@ -133,8 +133,8 @@ export async function fitRiskModel(options: RiskOptions & { model: string; wrapp
     const [h, w] = stored.manifest.inputShape;
     const fitData = await loadFitData(fitPath, options.maxFitSamples ?? 4000, options.seed);
     if (fitData.height !== h || fitData.width !== w) throw new InputError(`--fit ${fitPath}: images are ${fitData.height}x${fitData.width} but the model takes ${h}x${w}.`);
-    const source = PREDICTION_SOURCE[options.wrapper];
-    io.stderr.write(`Fitting ${options.wrapper} on ${fitData.n} images of ${fitPath} (${source === 'model' ? 'post-hoc: the model is frozen, predictions are its own' : "trains a copy of the model: predictions are the copy's"})\n`);
+    const copies = RISK_SOURCE[options.wrapper] === 'retrained-copy';
+    io.stderr.write(`Fitting ${options.wrapper} on ${fitData.n} images of ${fitPath} (the model is frozen and its predictions are its own${copies ? `; ${options.wrapper === 'ensemble' ? 'the ensemble members are copies' : 'MC dropout runs in a copy'} trained on these images` : ''})\n`);
     const fitBar = new ProgressBar({ total: options.epochs, label: `fitting ${options.wrapper}`, stream: io.stderr });
     fitted = await fitRisk(stored.classifier, fitData, { wrapper: options.wrapper, epochs: options.epochs, seed: options.seed, onEpochEnd: (_e, loss) => fitBar.tick(1, `loss ${loss.toFixed(4)}`) });
     fitBar.done();
@@ -228,10 +228,10 @@ async function writeRiskReport(reportDir: string, out: string, data: string, ris
   const imageGrids = rows.length > 0 && rows[0]!.bias !== undefined ? await streamingFaceGrids(data, manifest.inputShape, rows.map((r) => r.index), Float64Array.from(rows, (r) => r.bias!), numChunks, Math.min(8, rows.length), options.chunkSize) : undefined;
   const report: ReportData = {
     title: `Risk of the standard CNN (${manifest.wrapper})`,
-    subtitle: `${rows.length} samples of ${data}, scored by the ${manifest.wrapper} wrapper fitted on ${String(manifest.settings.fitSamples ?? '?')} images of ${String(manifest.settings.fit ?? '?')}. Bias is a log-density: lower means less represented. Predictions: ${manifest.predictionSource === 'model' ? "the model's own (frozen)" : 'a copy of the model retrained by the method'}.`,
+    subtitle: `${rows.length} samples of ${data}, scored by the ${manifest.wrapper} wrapper fitted on ${String(manifest.settings.fitSamples ?? '?')} images of ${String(manifest.settings.fit ?? '?')}. Bias is a log-density: lower means less represented. Predictions are the frozen model's own${manifest.riskSource === 'retrained-copy' ? `; the epistemic risk comes from ${manifest.wrapper === 'ensemble' ? 'ensemble members' : 'an MC-dropout copy'} trained on the fit set` : ''}.`,
     accuracyVsRisk: series,
     imageGrids,
-    settings: { model: String(manifest.settings.model ?? ''), fit: String(manifest.settings.fit ?? ''), data, wrapper: manifest.wrapper, predictions: manifest.predictionSource, epochs: Number(manifest.settings.epochs ?? 0), samples: rows.length, seed: options.seed },
+    settings: { model: String(manifest.settings.model ?? ''), fit: String(manifest.settings.fit ?? ''), data, wrapper: manifest.wrapper, riskSource: manifest.riskSource, epochs: Number(manifest.settings.epochs ?? 0), samples: rows.length, seed: options.seed },
   };
   return (await writeReport(reportDir, report)).indexPath;
 }
@@ -241,7 +241,7 @@ export const riskCommand: CommandDefinition<RiskOptions> = {
   name: 'risk',
   summary: 'Per-sample risk scores (bias, epistemic, aleatoric) as CSV/JSON, plus a report.',
   description:
-    "Wraps a standard CNN trained by dbvae train with a risk estimator fitted on --fit (default: the training file recorded when the model was trained; never on --data) and scores every sample of --data (an HDF5 file, a folder of images with one sub-folder per group or not, or a text file listing image paths; folder and list images count as faces): histogram-vae (representation bias as a log-density, higher = better represented, and epistemic uncertainty) and mve (aleatoric) are post-hoc: the model is frozen and the prediction column is its own output, as in dbvae evaluate; dropout (Monte Carlo dropout) and ensemble (epistemic) train a copy of the model on --fit, and their predictions are the copy's (column predictionSource says which). The model folder is only read. --save-risk-model keeps the fitted risk model; --risk-model scores with a saved one (no fitting). Scoring streams: --data is read --chunk-size images at a time on --workers threads, rows are appended in input order, the CSV/JSON is written atomically at the end, and rerunning an interrupted command resumes after its last complete chunk. With --queue redis://HOST:PORT/DB the data is split into shards that any number of `dbvae worker` processes score. Writes one row per sample (index, file, group, label, prediction, bias, epistemic, aleatoric, predictionSource, and error for images that cannot be read) to --out, as CSV or JSON by its extension, and with --report an HTML report of accuracy against risk percentile.",
+    "Wraps a standard CNN trained by dbvae train with a risk estimator fitted on --fit (default: the training file recorded when the model was trained; never on --data) and scores every sample of --data (an HDF5 file, a folder of images with one sub-folder per group or not, or a text file listing image paths; folder and list images count as faces): histogram-vae (representation bias as a log-density, higher = better represented, and epistemic uncertainty) and mve (aleatoric) are post-hoc: the model is frozen and the prediction column is its own output, as in dbvae evaluate; dropout (Monte Carlo dropout) and ensemble (epistemic) train copies of the model on --fit (column riskSource says retrained-copy); the prediction column is the frozen model's own face probability for every wrapper. The model folder is only read. --save-risk-model keeps the fitted risk model; --risk-model scores with a saved one (no fitting). Scoring streams: --data is read --chunk-size images at a time on --workers threads, rows are appended in input order, the CSV/JSON is written atomically at the end, and rerunning an interrupted command resumes after its last complete chunk. With --queue redis://HOST:PORT/DB the data is split into shards that any number of `dbvae worker` processes score. Writes one row per sample (index, file, group, label, prediction, bias, epistemic, aleatoric, predictionSource, riskSource, and error for images that cannot be read) to --out, as CSV or JSON by its extension, and with --report an HTML report of accuracy against risk percentile.",
   options: [
     { name: 'model', kind: 'path', placeholder: '<dir>', description: 'Model folder written by dbvae train (to fit a risk model)' },
     { name: 'data', kind: 'path', required: true, placeholder: '<h5|folder|list>', description: 'Data to score: lab-layout HDF5 file, folder of images or text list of image paths' },

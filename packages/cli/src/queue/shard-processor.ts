@@ -52,7 +52,7 @@ export async function processShard(data: ShardJobData, context: ShardProcessorCo
   try {
     for (let first = data.start; first < data.end; first += data.chunkSize) {
       if (signal?.aborted) throw new DbvaeError(`shard ${data.shard} was cancelled.`, 'E_CANCELLED');
-      const chunkRows = await scoreChunk(source, first / data.chunkSize, data.chunkSize, model.scorer, data.seed);
+      const chunkRows = await scoreChunk(source, first / data.chunkSize, data.chunkSize, model.scorer);
       rows.push(...chunkRows.filter((r) => r.index < data.end));
       // Lets the worker renew its lock between chunks (scoring itself is synchronous).
       await new Promise((resolve) => setImmediate(resolve));

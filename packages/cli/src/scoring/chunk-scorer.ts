@@ -8,18 +8,20 @@ export interface ScoredImage {
   epistemic?: number;
   /** Aleatoric uncertainty. */
   aleatoric?: number;
-  /** Where `prediction` comes from (`model`: the frozen model; `retrained-copy`). */
+  /** Where `prediction` comes from (`model`: the frozen model's own output; `joint`). */
   predictionSource?: string;
+  /** Where the risk comes from (`frozen-model` or `retrained-copy`). */
+  riskSource?: string;
 }
 
 /** Per-chunk settings of a {@link ChunkScorer}. */
 export interface ChunkScoreContext {
   /**
-   * Seed of the chunk's random draws (MC-dropout masks, VAE samples). Derived from the run's
-   * seed and the chunk's index by {@link chunkSeed}, so a chunk scores the same in any thread,
-   * process or retry.
+   * Index of the chunk's first image in the whole source. The chunk's random draws (MC-dropout
+   * masks) restart from the fitted seed and this offset, so a chunk scores the same in any
+   * thread, process or retry.
    */
-  seed: number;
+  offset: number;
 }
 
 /**
@@ -27,17 +29,3 @@ export interface ChunkScoreContext {
  * image, in order. The seam between the pipelines (local, threads, BullMQ) and the risk model.
  */
 export type ChunkScorer = (images: Uint8Array, n: number, height: number, width: number, context: ChunkScoreContext) => Promise<ScoredImage[]>;
-
-/**
- * Seed of chunk `chunkIndex` of a run seeded with `seed`: a 31-bit hash (murmur3's finaliser)
- * of both, so neighbouring chunks get unrelated streams.
- */
-export function chunkSeed(seed: number, chunkIndex: number): number {
-  let h = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(chunkIndex >>> 0, 0x85ebca6b)) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35) >>> 0;
-  h ^= h >>> 16;
-  return h & 0x7fffffff;
-}

@@ -10,8 +10,6 @@ export interface ScoreInOrderOptions {
   scorer: ChunkScorer;
   /** Images per chunk. */
   chunkSize: number;
-  /** Run seed; each chunk gets `chunkSeed(seed, chunk index)`. */
-  seed: number;
   /** Chunks in flight at once. Default 1. */
   parallel?: number;
   /** First chunk to score (a resumed run skips those already written). Default 0. */
@@ -28,13 +26,13 @@ export interface ScoreInOrderOptions {
  * `parallel + 1` chunks. Resolves to the number of chunks delivered.
  */
 export async function scoreInOrder(options: ScoreInOrderOptions): Promise<number> {
-  const { source, scorer, chunkSize, seed, parallel = 1, firstChunk = 0, onChunk, signal } = options;
+  const { source, scorer, chunkSize, parallel = 1, firstChunk = 0, onChunk, signal } = options;
   const chunks = Math.ceil(source.n / chunkSize);
   const inFlight = new Map<number, Promise<RiskScoreRow[]>>();
   let next = firstChunk;
   let delivered = 0;
   const launch = (k: number): void => {
-    const p = scoreChunk(source, k, chunkSize, scorer, seed);
+    const p = scoreChunk(source, k, chunkSize, scorer);
     p.catch(() => undefined); // awaited in order below; keeps an early rejection from being unhandled
     inFlight.set(k, p);
   };

@@ -1,7 +1,7 @@
 import { DbvaeError } from '@dbvae/backend';
 import type { ImageChunk, ImageSource } from '@dbvae/core-data';
 import type { RiskScoreRow } from '../risk-output';
-import { chunkSeed, type ChunkScorer, type ScoredImage } from './chunk-scorer';
+import type { ChunkScorer, ScoredImage } from './chunk-scorer';
 
 /** Codes of read errors that fail a chunk's rows instead of the run (damaged files). */
 const UNREADABLE = new Set(['E_DATASET', 'E_HDF5_LAYOUT']);
@@ -30,6 +30,7 @@ export function chunkRows(chunk: ImageChunk, scores: readonly ScoredImage[] | un
       else {
         for (const f of SCORE_FIELDS) if (s[f] !== undefined) row[f] = s[f];
         if (s.predictionSource !== undefined) row.predictionSource = s.predictionSource;
+        if (s.riskSource !== undefined) row.riskSource = s.riskSource;
       }
     }
     if (error !== undefined) row.error = error;
@@ -38,11 +39,11 @@ export function chunkRows(chunk: ImageChunk, scores: readonly ScoredImage[] | un
 }
 
 /**
- * Reads and scores chunk `chunkIndex` (images `[chunkIndex * chunkSize, ...)`) of a source with
- * the chunk's own seed ({@link chunkSeed}): the unit every pipeline (in process, threads,
+ * Reads and scores chunk `chunkIndex` (images `[chunkIndex * chunkSize, ...)`) of a source (the
+ * scorer reseeds from the chunk's offset): the unit every pipeline (in process, threads,
  * BullMQ) is made of, so they all write the same rows.
  */
-export async function scoreChunk(source: ImageSource, chunkIndex: number, chunkSize: number, scorer: ChunkScorer, seed: number): Promise<RiskScoreRow[]> {
+export async function scoreChunk(source: ImageSource, chunkIndex: number, chunkSize: number, scorer: ChunkScorer): Promise<RiskScoreRow[]> {
   const start = chunkIndex * chunkSize;
   const end = Math.min(source.n, start + chunkSize);
   let chunk: ImageChunk;
@@ -54,7 +55,7 @@ export async function scoreChunk(source: ImageSource, chunkIndex: number, chunkS
     const reason = `cannot read images ${start}..${end - 1}: ${error.message}`;
     return Array.from({ length: end - start }, (_, i) => ({ index: start + i, error: reason }));
   }
-  return chunkRows(chunk, await scorer(chunk.images, chunk.n, source.height, source.width, { seed: chunkSeed(seed, chunkIndex) }));
+  return chunkRows(chunk, await scorer(chunk.images, chunk.n, source.height, source.width, { offset: start }));
 }
 
 /** The first `limit` images of a source (the whole source when `limit` is undefined or larger). */

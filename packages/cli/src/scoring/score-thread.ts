@@ -21,7 +21,7 @@ async function handle(message: ToScoreThread): Promise<void> {
     return;
   }
   if (model === undefined) throw new Error(`score thread received '${message.type}' before 'init'`);
-  const scores = await model.scorer(message.images, message.n, message.height, message.width, { seed: message.seed });
+  const scores = await model.scorer(message.images, message.n, message.height, message.width, { offset: message.offset });
   post({ type: 'scores', id: message.id, scores });
 }
 

@@ -20,7 +20,7 @@ export interface ScoreToFileOptions {
   chunkSize: number;
   /** Scoring threads: 1 scores on the main thread; more start worker threads, each with its own engine. */
   workers: number;
-  /** Run seed. */
+  /** Run seed (part of the run's identity; the scoring draws restart from the risk model's fitted seed and each chunk's offset). */
   seed: number;
   /** Backend of the worker threads (default: the fastest installed). */
   backend?: string;
@@ -95,7 +95,6 @@ export async function scoreToFile(options: ScoreToFileOptions, io: CliIO): Promi
       source,
       scorer,
       chunkSize,
-      seed,
       parallel: options.scorer?.parallel ?? (workers > 1 ? workers + 1 : 1),
       firstChunk: resumedChunks,
       onChunk: async (chunkRows, k) => {

@@ -3,7 +3,7 @@ import type { ScoredImage } from './chunk-scorer';
 /** @internal Messages from the main thread to a scoring thread. */
 export type ToScoreThread =
   | { type: 'init'; riskModelDir: string; backend?: string }
-  | { type: 'score'; id: number; images: Uint8Array; n: number; height: number; width: number; seed: number };
+  | { type: 'score'; id: number; images: Uint8Array; n: number; height: number; width: number; offset: number };
 
 /** @internal Messages from a scoring thread. */
 export type FromScoreThread =

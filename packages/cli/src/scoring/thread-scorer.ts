@@ -108,7 +108,7 @@ export async function createThreadScorer(riskModelDir: string, threads: number, 
     return new Promise<ScoredImage[]>((resolve, reject) => {
       pending.set(id, { resolve, reject });
       // A copy is sent (not transferred): the caller keeps its chunk.
-      w.postMessage({ type: 'score', id, images, n, height, width, seed: context.seed } satisfies ToScoreThread);
+      w.postMessage({ type: 'score', id, images, n, height, width, offset: context.offset } satisfies ToScoreThread);
     });
   };
   return {

@@ -1,0 +1,121 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InvalidArgumentError, ShapeError, initBackend, tf } from '@dbvae/backend';
+import { expectNoTensorLeaks } from '@dbvae/test-utils';
+import { DropoutWrapper, HistogramWrapper, UnsupportedModelError, wrap, type ComposedWrapper } from '@dbvae/risk-wrappers';
+import { denseModel } from './helpers';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+const g = (k: number) => tf.initializers.glorotUniform({ seed: k });
+
+/** A siamese-style functional model: one Dense layer shared by two inputs (two inbound nodes). */
+function sharedLayerModel(): tf.LayersModel {
+  const a = tf.input({ shape: [3], name: 'left' });
+  const b = tf.input({ shape: [3], name: 'right' });
+  const shared = tf.layers.dense({ units: 6, activation: 'relu', kernelInitializer: g(1), name: 'shared' });
+  const h = tf.layers.concatenate().apply([shared.apply(a) as tf.SymbolicTensor, shared.apply(b) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+  const hidden = tf.layers.dense({ units: 8, activation: 'relu', kernelInitializer: g(2), name: 'hidden' }).apply(h) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: 1, kernelInitializer: g(3), name: 'out' }).apply(hidden) as tf.SymbolicTensor;
+  return tf.model({ inputs: [a, b], outputs: out });
+}
+
+/** An inner model used as a layer of an outer one (the inner model's layers then have two inbound nodes). */
+function nestedModel(): { outer: tf.LayersModel; inner: tf.LayersModel } {
+  const inner = denseModel(4, [8], 5, 7);
+  const x = tf.input({ shape: [4] });
+  const h = inner.apply(x) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: 1, kernelInitializer: g(4), name: 'head' }).apply(tf.layers.activation({ activation: 'relu' }).apply(h) as tf.SymbolicTensor) as tf.SymbolicTensor;
+  return { outer: tf.model({ inputs: x, outputs: out }), inner };
+}
+
+describe('any LayersModel', () => {
+  it('wraps a functional model with a shared layer (post-hoc, every risk) and predicts exactly like it', async () => {
+    const model = sharedLayerModel();
+    const l = tf.randomNormal([20, 3], 0, 1, 'float32', 1);
+    const r = tf.randomNormal([20, 3], 0, 1, 'float32', 2);
+    const y = tf.randomUniform([20, 1], 0, 1, 'float32', 3).round();
+    const w = wrap(model, { bias: true, epistemic: 'dropout', aleatoric: true, dropout: { passes: 3 } }) as ComposedWrapper;
+    w.compile({ loss: 'binaryCrossentropy' });
+    await w.fit([l, r], y, { epochs: 1, batchSize: 10 });
+    const out = w.predict([l, r]);
+    const direct = model.predict([l, r]) as tf.Tensor;
+    expect(Array.from(out.yHat.dataSync())).toEqual(Array.from(direct.dataSync()));
+    expect(out.risks).toEqual(['bias', 'epistemic', 'aleatoric']);
+    // The shared layer itself, applied twice, is ambiguous as a feature layer: a typed error.
+    expect(() => new HistogramWrapper(model, { featureLayer: 'shared' })).toThrow(UnsupportedModelError);
+    expect(() => new HistogramWrapper(model, { featureLayer: 'hidden' })).not.toThrow();
+    out.dispose();
+    tf.dispose([l, r, y, direct]);
+  });
+
+  it('wraps a model a second time (its layers already re-applied by a dropout wrapper)', async () => {
+    const model = denseModel(2, [8, 8], 1, 3);
+    const first = new DropoutWrapper(model, { passes: 3, mode: 'joint' });
+    // The first wrapper re-applied the user's layers: they now have two inbound nodes.
+    const second = new HistogramWrapper(model);
+    const third = wrap(model, { bias: true, epistemic: 'dropout', featureLayer: 1, dropout: { passes: 3 } });
+    const x = tf.randomNormal([10, 2], 0, 1, 'float32', 4);
+    await second.fit(x, tf.zeros([10, 1]));
+    const out = second.predict(x);
+    const direct = model.predict(x) as tf.Tensor;
+    expect(Array.from(out.yHat.dataSync())).toEqual(Array.from(direct.dataSync()));
+    out.dispose();
+    tf.dispose([x, direct]);
+    for (const w of [first, second, third]) w.dispose();
+  });
+
+  it('wraps a nested model (an inner model used as a layer) and the inner model on its own', async () => {
+    const { outer, inner } = nestedModel();
+    const x = tf.randomNormal([16, 4], 0, 1, 'float32', 5);
+    for (const m of [outer, inner]) {
+      const w = wrap(m, { bias: true, epistemic: 'vae', vae: { latentDim: 2 } }) as ComposedWrapper;
+      await w.fit(x, tf.zeros([16, m.outputs[0]?.shape[1] as number]), { epochs: 1 });
+      const out = w.predict(x);
+      const direct = m.predict(x) as tf.Tensor;
+      expect(Array.from(out.yHat.dataSync())).toEqual(Array.from(direct.dataSync()));
+      out.dispose();
+      direct.dispose();
+      w.dispose();
+    }
+    x.dispose();
+  });
+});
+
+describe('bad input gets typed errors', () => {
+  const model = denseModel(2, [4], 1, 9);
+  const w = new HistogramWrapper(model);
+  const good = tf.tensor2d([[0, 1], [1, 0], [0.5, 0.5]]);
+
+  it('NaN or Infinity in predict or fit inputs', async () => {
+    await w.fit(good, tf.zeros([3, 1]));
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const x = tf.tensor2d([[0, 1], [bad, 0]]);
+      expect(() => w.predict(x)).toThrow(InvalidArgumentError);
+      await expect(w.fit(x, tf.zeros([2, 1]))).rejects.toThrow(InvalidArgumentError);
+      x.dispose();
+    }
+  });
+
+  it('wrong rank, wrong width, plain arrays', () => {
+    const rank3 = tf.zeros([3, 2, 1]);
+    const wide = tf.zeros([3, 5]);
+    expect(() => w.predict(rank3)).toThrow(ShapeError);
+    expect(() => w.predict(wide)).toThrow(ShapeError);
+    expect(() => w.predict([[0, 1]] as unknown as tf.Tensor)).toThrow(InvalidArgumentError);
+    expect(() => w.predict([0, 1] as unknown as tf.Tensor)).toThrow(InvalidArgumentError);
+    tf.dispose([rank3, wide]);
+  });
+
+  it('predict and post-hoc fit do not grow the tensor count', async () => {
+    const y = tf.zeros([3, 1]);
+    const v = wrap(denseModel(2, [4], 1, 10), { bias: true, epistemic: 'vae', aleatoric: true, vae: { latentDim: 2 } });
+    v.compile({ loss: 'mse' });
+    await expectNoTensorLeaks(async () => {
+      await v.fit(good, y, { epochs: 1 });
+      v.predict(good).dispose();
+    }, 2);
+    y.dispose();
+  });
+});
