@@ -7,13 +7,14 @@ import { evaluateCommand } from './commands/evaluate';
 import { riskCommand } from './commands/risk';
 import { synthCommand } from './commands/synth';
 import { trainCommand } from './commands/train';
+import { workerCommand } from './commands/worker';
 import { UsageError, exitCodeOf } from './errors';
 
 /** The CLI's version (from its package.json). */
 export const CLI_VERSION: string = packageJson.version;
 
 /** Every `dbvae` command, in the order of `dbvae --help`. */
-export const COMMANDS: readonly CommandDefinition<never>[] = [synthCommand, trainCommand, evaluateCommand, riskCommand, demoCommand] as unknown as CommandDefinition<never>[];
+export const COMMANDS: readonly CommandDefinition<never>[] = [synthCommand, trainCommand, evaluateCommand, riskCommand, workerCommand, demoCommand] as unknown as CommandDefinition<never>[];
 
 /** Text of `dbvae --help`. */
 export function mainHelp(): string {

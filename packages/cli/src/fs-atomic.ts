@@ -76,3 +76,23 @@ export async function writeDirAtomic<T>(dir: string, fill: (tmpDir: string) => P
   if (old) await rm(old, { recursive: true, force: true });
   return result;
 }
+
+/**
+ * Like {@link writeFileAtomic} for contents too large to hold in memory: `fill` writes the
+ * temporary file at the path it is given (streaming), which is then renamed over the target.
+ * If `fill` throws, the temporary file is removed and the target is untouched.
+ * @example
+ * await replaceFileAtomic('scores.csv', async (tmp) => { await pipeline(rows, createWriteStream(tmp)); });
+ */
+export async function replaceFileAtomic(path: string, fill: (tmpPath: string) => Promise<void>): Promise<void> {
+  const target = resolve(path);
+  await mkdir(dirname(target), { recursive: true });
+  const tmp = tempSibling(target, 'tmp');
+  try {
+    await fill(tmp);
+    await rename(tmp, target);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}

@@ -26,12 +26,19 @@ export interface RiskScoreRow {
   riskSource?: string;
   /** Every named estimate of the wrapper (`epistemic.mutualInformation`, ...), for programs; not written to the files. */
   named?: Record<string, number>;
+  /** Why the sample has no scores (an image that cannot be read), if it failed. */
+  error?: string;
 }
 
 /** Output formats of {@link formatRiskScores}. */
 export type RiskScoreFormat = 'csv' | 'json';
 
-const COLUMNS = ['index', 'file', 'group', 'label', 'prediction', 'bias', 'epistemic', 'aleatoric', 'predictionSource', 'riskSource'] as const;
+/** Every column of the output, in file order; a file has those present in any row. */
+export const RISK_COLUMNS = ['index', 'file', 'group', 'label', 'prediction', 'bias', 'epistemic', 'aleatoric', 'predictionSource', 'riskSource', 'error'] as const;
+
+/** A column of {@link RISK_COLUMNS}. */
+export type RiskColumn = (typeof RISK_COLUMNS)[number];
+const COLUMNS = RISK_COLUMNS;
 
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -46,19 +53,39 @@ function csvCell(value: unknown): string {
 /**
  * Formats per-sample risk scores. CSV (RFC 4180 quoting, `\n` line ends) has one column per
  * field present in any row, in a fixed order (index, file, group, label, prediction, bias,
- * epistemic, aleatoric, predictionSource, riskSource); JSON is `{ "columns": [...], "rows": [{...}, ...] }`.
+ * epistemic, aleatoric, predictionSource, riskSource, error); JSON is `{ "columns": [...], "rows": [{...}, ...] }`.
  * @throws InvalidArgumentError for a non-finite number.
  */
 export function formatRiskScores(rows: readonly RiskScoreRow[], format: RiskScoreFormat): string {
   const present = COLUMNS.filter((c) => rows.some((r) => r[c] !== undefined));
-  if (format === 'json') {
-    for (const r of rows) for (const c of present) if (typeof r[c] === 'number' && !Number.isFinite(r[c] as number)) throw new InvalidArgumentError(`formatRiskScores: ${c} of sample ${r.index} is ${r[c]}; risk scores must be finite.`);
-    const out = rows.map((r) => Object.fromEntries(present.filter((c) => r[c] !== undefined).map((c) => [c, r[c]])));
-    return `${JSON.stringify({ columns: present, rows: out }, null, 2)}\n`;
-  }
-  const lines = [present.join(',')];
-  for (const r of rows) lines.push(present.map((c) => csvCell(r[c])).join(','));
-  return `${lines.join('\n')}\n`;
+  const parts = [riskFileHead(present, format, rows.length > 0)];
+  rows.forEach((r, i) => parts.push(riskFileRow(r, present, format, i === 0)));
+  parts.push(riskFileTail(format, rows.length > 0));
+  return parts.join('');
+}
+
+/**
+ * The text of a risk file before its rows (CSV header, or the JSON up to the rows array), for
+ * writers that stream rows: head + each {@link riskFileRow} + {@link riskFileTail} is exactly
+ * {@link formatRiskScores}'s output.
+ */
+export function riskFileHead(columns: readonly RiskColumn[], format: RiskScoreFormat, hasRows: boolean): string {
+  if (format === 'csv') return `${columns.join(',')}\n`;
+  const cols = JSON.stringify(columns, null, 2).replace(/\n/g, '\n  ');
+  return `{\n  "columns": ${cols},\n  "rows": [${hasRows ? '\n' : ''}`;
+}
+
+/** One row of a risk file (see {@link riskFileHead}). @throws InvalidArgumentError for a non-finite number. */
+export function riskFileRow(r: RiskScoreRow, columns: readonly RiskColumn[], format: RiskScoreFormat, first: boolean): string {
+  if (format === 'csv') return `${columns.map((c) => csvCell(r[c])).join(',')}\n`;
+  for (const c of columns) if (typeof r[c] === 'number' && !Number.isFinite(r[c] as number)) throw new InvalidArgumentError(`formatRiskScores: ${c} of sample ${r.index} is ${r[c]}; risk scores must be finite.`);
+  const obj = Object.fromEntries(columns.filter((c) => r[c] !== undefined).map((c) => [c, r[c]]));
+  return `${first ? '' : ',\n'}    ${JSON.stringify(obj, null, 2).replace(/\n/g, '\n    ')}`;
+}
+
+/** The text after the last row (see {@link riskFileHead}). */
+export function riskFileTail(format: RiskScoreFormat, hasRows: boolean): string {
+  return format === 'csv' ? '' : `${hasRows ? '\n  ' : ''}]\n}\n`;
 }
 
 /** The format implied by a file name: `.json` gives JSON, `.csv` CSV. @throws InvalidArgumentError for any other extension. */

@@ -27,7 +27,8 @@ describe('dbvae help', () => {
       synth: ['--out <dir>', '--n <n>', '--seed <n>'],
       train: ['--data <train.h5>', '--model <standard|dbvae>', '--out <dir>', '--epochs', '--batch-size', '--latent-dim', '--alpha', '--kl-weight', '--seed', '--workers'],
       evaluate: ['--model <dir>', '--faces <dir>', '--json <file>'],
-      risk: ['--model <dir>', '--data <h5|folder>', '--wrapper <histogram-vae|mve|dropout|ensemble>'],
+      risk: ['--model <dir>', '--data <h5|folder|list>', '--wrapper <histogram-vae|mve|dropout|ensemble>', '--risk-model <dir>', '--save-risk-model <dir>', '--workers <n>', '--queue <redis://host:port/db>'],
+      worker: ['--queue <redis://host:port/db>', '--lock-ms <n>'],
       demo: ['--out <dir>', '--full'],
     };
     for (const [name, expected] of Object.entries(flags)) {

@@ -10,8 +10,8 @@ type H5Dataset = InstanceType<H5Lib['Dataset']>;
 
 let h5Promise: Promise<H5Lib> | undefined;
 
-/** Loads h5wasm (ESM only, so imported lazily) and waits for its WebAssembly to be ready. */
-async function loadH5wasm(): Promise<H5Lib> {
+/** @internal Loads h5wasm (ESM only, so imported lazily) and waits for its WebAssembly to be ready. */
+export async function loadH5wasm(): Promise<H5Lib> {
   h5Promise ??= (async () => {
     const mod = (await import('h5wasm/node')) as H5Module;
     const lib = mod.default;
@@ -23,8 +23,8 @@ async function loadH5wasm(): Promise<H5Lib> {
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** True if the file carries the HDF5 superblock signature at offset 0, 512, 1024, 2048, ... */
-function hasHdf5Signature(path: string): boolean {
+/** @internal True if the file carries the HDF5 superblock signature at offset 0, 512, 1024, 2048, ... */
+export function hasHdf5Signature(path: string): boolean {
   const size = statSync(path).size;
   const fd = openSync(path, 'r');
   try {
@@ -78,25 +78,21 @@ function getDataset(file: InstanceType<H5Lib['File']>, lib: H5Lib, name: string,
   return entity;
 }
 
+/** @internal An open lab-layout file whose datasets passed the layout checks (label values are checked as they are read). */
+export interface OpenLabLayout {
+  file: InstanceType<H5Lib['File']>;
+  imagesDs: H5Dataset;
+  labelsDs: H5Dataset;
+  n: number;
+  height: number;
+  width: number;
+}
+
 /**
- * Reads an HDF5 file in the MIT 6.S191 lab layout: dataset `images` (N, H, W, 3) uint8 (BGR
- * in the lab's files) and dataset `labels` (N, 1) or (N,) of numbers in {0, 1}. Works on files
- * written by any HDF5 tool (h5py, h5wasm, ...). Images are read in slices into a single uint8
- * buffer, so memory stays near the raw image bytes.
- *
- * @param path - File path.
- * @param options - Slice size and the stored channel order.
- * @throws Hdf5LayoutError with `problem` one of `not-found`, `not-hdf5`, `corrupt`, `missing-dataset`,
- *   `wrong-rank`, `wrong-dtype`, `label-values`, `count-mismatch`.
+ * @internal Opens `path` and checks the lab layout (datasets, ranks, dtypes, counts). The caller
+ * closes `file`. @throws Hdf5LayoutError as {@link readLabH5} documents.
  */
-export async function readLabH5(path: string, options: ReadLabH5Options = {}): Promise<LabH5Data> {
-  const { sliceBytes = 8 * 1024 * 1024, channelOrder = 'bgr' } = options;
-  if (!Number.isFinite(sliceBytes) || sliceBytes <= 0) {
-    throw new InvalidArgumentError(`readLabH5: sliceBytes must be a positive number, got ${sliceBytes}.`);
-  }
-  if (channelOrder !== 'rgb' && channelOrder !== 'bgr') {
-    throw new InvalidArgumentError(`readLabH5: channelOrder must be 'rgb' or 'bgr', got ${String(channelOrder)}.`);
-  }
+export async function openLabLayout(path: string): Promise<OpenLabLayout> {
   const abs = resolve(path);
   if (!existsSync(abs) || !statSync(abs).isFile()) {
     throw new Hdf5LayoutError('not-found', path, 'file not found; check the path.');
@@ -135,15 +131,48 @@ export async function readLabH5(path: string, options: ReadLabH5Options = {}): P
     if (n === 0) {
       throw new Hdf5LayoutError('count-mismatch', path, 'the file holds no images.');
     }
-    const rawLabels = labelsDs.value as ArrayLike<number | bigint>;
-    const labels = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = Number(rawLabels[i]);
-      if (v !== 0 && v !== 1) {
-        throw new Hdf5LayoutError('label-values', path, `labels[${i}] = ${v}; labels must be 0 (not a face) or 1 (face).`);
-      }
-      labels[i] = v;
+    return { file, imagesDs, labelsDs, n, height, width };
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+/** @internal Checks that every label is 0 or 1 and returns them as bytes; `offset` is the index of the first one in the file. */
+export function labelBytes(raw: ArrayLike<number | bigint>, path: string, offset = 0): Uint8Array {
+  const labels = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const v = Number(raw[i]);
+    if (v !== 0 && v !== 1) {
+      throw new Hdf5LayoutError('label-values', path, `labels[${offset + i}] = ${v}; labels must be 0 (not a face) or 1 (face).`);
     }
+    labels[i] = v;
+  }
+  return labels;
+}
+
+/**
+ * Reads an HDF5 file in the MIT 6.S191 lab layout: dataset `images` (N, H, W, 3) uint8 (BGR
+ * in the lab's files) and dataset `labels` (N, 1) or (N,) of numbers in {0, 1}. Works on files
+ * written by any HDF5 tool (h5py, h5wasm, ...). Images are read in slices into a single uint8
+ * buffer, so memory stays near the raw image bytes.
+ *
+ * @param path - File path.
+ * @param options - Slice size and the stored channel order.
+ * @throws Hdf5LayoutError with `problem` one of `not-found`, `not-hdf5`, `corrupt`, `missing-dataset`,
+ *   `wrong-rank`, `wrong-dtype`, `label-values`, `count-mismatch`.
+ */
+export async function readLabH5(path: string, options: ReadLabH5Options = {}): Promise<LabH5Data> {
+  const { sliceBytes = 8 * 1024 * 1024, channelOrder = 'bgr' } = options;
+  if (!Number.isFinite(sliceBytes) || sliceBytes <= 0) {
+    throw new InvalidArgumentError(`readLabH5: sliceBytes must be a positive number, got ${sliceBytes}.`);
+  }
+  if (channelOrder !== 'rgb' && channelOrder !== 'bgr') {
+    throw new InvalidArgumentError(`readLabH5: channelOrder must be 'rgb' or 'bgr', got ${String(channelOrder)}.`);
+  }
+  const { file, imagesDs, labelsDs, n, height, width } = await openLabLayout(path);
+  try {
+    const labels = labelBytes(labelsDs.value as ArrayLike<number | bigint>, path);
     const imageSize = height * width * 3;
     const images = new Uint8Array(n * imageSize);
     const rowsPerSlice = Math.max(1, Math.floor(sliceBytes / imageSize));

@@ -37,7 +37,8 @@ export interface ImageFolderData {
   width: number;
 }
 
-async function listImages(dir: string): Promise<string[]> {
+/** @internal Image files directly in `dir`, sorted by name. */
+export async function listImages(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   return entries
     .filter((e) => e.isFile() && IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase()))
@@ -45,8 +46,8 @@ async function listImages(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Decodes one image file to RGB (alpha dropped, not composited, as OpenCV's imread does) and resizes it bilinearly. */
-async function decodeResize(file: string, height: number, width: number): Promise<Uint8Array> {
+/** @internal Decodes one image file to RGB (alpha dropped, not composited, as OpenCV's imread does) and resizes it bilinearly. */
+export async function decodeResize(file: string, height: number, width: number): Promise<Uint8Array> {
   // Two passes: drop alpha first, then resize the raw RGB, so that the resize does not
   // premultiply colours by alpha.
   const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });

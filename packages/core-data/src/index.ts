@@ -34,3 +34,14 @@ export {
 export { loadImageFolder, imagesToTensor, IMAGE_EXTENSIONS, type LoadImageFolderOptions, type ImageFolderData } from './image-folder';
 export { parseCelebaAttributes, parseCelebaPartition, type CelebaAttributes, type CelebaPartition } from './celeba';
 export { writeSynthFaces, type WriteSynthFacesOptions, type WriteSynthFacesResult } from './synth-faces-writer';
+export {
+  openImageSource,
+  iterateImageChunks,
+  parseImageList,
+  type ImageSource,
+  type ImageSourceKind,
+  type ImageChunk,
+  type ImageFailure,
+  type OpenImageSourceOptions,
+  type IterateImageChunksOptions,
+} from './image-source';
