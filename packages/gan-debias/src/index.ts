@@ -22,6 +22,7 @@ export {
   type LinearFitResult,
   type LinearFitOptions,
   type LinearSvmOptions,
+  type SvmLoss,
 } from './linear-classifier';
 export { complementLatents, type ComplementMode, type ComplementOptions } from './complement';
 export {
@@ -40,6 +41,7 @@ export {
   histogramKl,
   scoreHistogramKl,
   type HistogramKlOptions,
+  type KlDefinition,
   type ClassKl,
 } from './metrics';
 export { bootstrap, type BootstrapOptions, type BootstrapSummary } from './bootstrap';

@@ -26,12 +26,21 @@ export interface LinearFitOptions {
   normalize?: boolean;
   /** Iteration cap: passes over the data for the SVM (default 1000), L-BFGS iterations for logistic regression (default 500). */
   maxIterations?: number;
-  /** Stopping tolerance: projected-gradient spread for the SVM (default 1e-3), gradient norm relative to its start for logistic regression (default 1e-6). */
+  /** Stopping tolerance: projected-gradient spread for the SVM (default 1e-4, `LinearSVC`'s `tol`), gradient norm relative to its start for logistic regression (default 1e-6). */
   tol?: number;
 }
 
+/**
+ * The loss of {@link fitLinearSvm}: `'squared-hinge'` (default) `max(0, 1 - y s)^2`, the default
+ * of scikit-learn's `LinearSVC` and so of the latent de-biasing notebook; `'hinge'`
+ * `max(0, 1 - y s)`, the classic SVM.
+ */
+export type SvmLoss = 'squared-hinge' | 'hinge';
+
 /** Options of {@link fitLinearSvm}. */
 export interface LinearSvmOptions extends LinearFitOptions {
+  /** See {@link SvmLoss}. Default `'squared-hinge'` (as `LinearSVC`). */
+  loss?: SvmLoss;
   /** Seed of the order in which coordinates are visited. Default 0. */
   seed?: number;
   /**
@@ -96,9 +105,20 @@ export function linearAccuracy(c: LinearClassifier, z: MatrixLike, labels: Array
 }
 
 /**
- * Fits a linear SVM (hinge loss, L2 penalty: `min 1/2 |w|^2 + C sum_i max(0, 1 - y_i (w . x_i + b))`,
- * with `y_i` in {-1, +1}) by dual coordinate descent (Hsieh et al., ICML 2008, the method of
- * liblinear), on typed arrays. The result is normalised to `|w| = 1` unless `normalize: false`.
+ * Fits an L2-regularised linear SVM by dual coordinate descent (Hsieh et al., ICML 2008, the
+ * method of liblinear), on typed arrays:
+ *
+ * - `loss: 'squared-hinge'` (default): `min 1/2 (|w|^2 + w_b^2) + C sum_i max(0, 1 - y_i (w . x_i + b))^2`,
+ *   the problem scikit-learn's `LinearSVC()` solves by default (and so the notebook's
+ *   `svm.LinearSVC(max_iter=50000)`);
+ * - `loss: 'hinge'`: the same with `max(0, 1 - y_i (w . x_i + b))`.
+ *
+ * `y_i` in {-1, +1}. As in `LinearSVC` the intercept is the weight `w_b` of a constant feature
+ * `interceptScaling` appended to every sample (`b = w_b * interceptScaling`), so it is
+ * penalised like the weights; with the same `C`, `interceptScaling` and loss the optimum is
+ * the one `LinearSVC` converges to (the problem is strictly convex for the squared hinge; only
+ * the order of coordinate updates and the stopping point differ, within `tol`). The result is
+ * normalised to `|w| = 1` unless `normalize: false`.
  *
  * @param z - Latents `[n, d]`.
  * @param labels - 0/1 labels, one per row; both classes must occur.
@@ -106,7 +126,8 @@ export function linearAccuracy(c: LinearClassifier, z: MatrixLike, labels: Array
  * @throws ShapeError / InvalidArgumentError on bad inputs; GanDebiasError if the fit is degenerate.
  * @example
  * ```ts
- * const ht = fitLinearSvm(zTrain, tTrain, { seed: 1 });
+ * const ht = fitLinearSvm(zTrain, tTrain, { seed: 1 });            // squared hinge, as LinearSVC
+ * const hinge = fitLinearSvm(zTrain, tTrain, { loss: 'hinge' });  // the classic hinge loss
  * const acc = linearAccuracy(ht, zVal, tVal);
  * ```
  */
@@ -115,7 +136,13 @@ export function fitLinearSvm(z: MatrixLike, labels: ArrayLike<number>, options: 
   const y = checkCommon(m, labels, 'fitLinearSvm');
   const C = positiveNumber(options.C ?? 1, 'fitLinearSvm: C');
   const maxEpochs = positiveInt(options.maxIterations ?? 1000, 'fitLinearSvm: maxIterations');
-  const tol = positiveNumber(options.tol ?? 1e-3, 'fitLinearSvm: tol');
+  const tol = positiveNumber(options.tol ?? 1e-4, 'fitLinearSvm: tol');
+  const loss = options.loss ?? 'squared-hinge';
+  if (loss !== 'squared-hinge' && loss !== 'hinge') throw new InvalidArgumentError(`fitLinearSvm: loss must be 'squared-hinge' or 'hinge', got '${String(loss)}'.`);
+  // liblinear's dual of the two losses: box [0, C] and no diagonal for the hinge; no upper
+  // bound and a diagonal 1 / (2C) added to Q for the squared hinge.
+  const upper = loss === 'hinge' ? C : Infinity;
+  const diag = loss === 'hinge' ? 0 : 0.5 / C;
   const bias = positiveNumber(options.interceptScaling ?? 1, 'fitLinearSvm: interceptScaling');
   const rng = createRandom(options.seed ?? 0);
   const { rows: n, cols: d, data } = m;
@@ -124,7 +151,7 @@ export function fitLinearSvm(z: MatrixLike, labels: ArrayLike<number>, options: 
   const alpha = new Float64Array(n);
   const qii = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    let s = bias * bias;
+    let s = bias * bias + diag;
     for (let j = 0; j < d; j++) s += data[i * d + j]! * data[i * d + j]!;
     qii[i] = s;
   }
@@ -148,15 +175,15 @@ export function fitLinearSvm(z: MatrixLike, labels: ArrayLike<number>, options: 
       const o = i * d;
       let s = wb * bias;
       for (let j = 0; j < d; j++) s += w[j]! * data[o + j]!;
-      const G = yi * s - 1;
       const a = alpha[i]!;
+      const G = yi * s - 1 + diag * a;
       let pg = G;
       if (a === 0) pg = Math.min(G, 0);
-      else if (a === C) pg = Math.max(G, 0);
+      else if (a === upper) pg = Math.max(G, 0);
       if (pg > pgMax) pgMax = pg;
       if (pg < pgMin) pgMin = pg;
       if (pg !== 0 && qii[i]! > 0) {
-        const na = Math.min(Math.max(a - G / qii[i]!, 0), C);
+        const na = Math.min(Math.max(a - G / qii[i]!, 0), upper);
         const delta = (na - a) * yi;
         alpha[i] = na;
         if (delta !== 0) {
