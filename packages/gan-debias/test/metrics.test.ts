@@ -156,5 +156,12 @@ describe('bootstrap and fairnessReport', () => {
     expect(fair.deo.median).toBeLessThanOrEqual(fair.deo.high);
     expect(fair.ap.median).toBeGreaterThan(0.6);
     expect(() => fairnessReport({ scores: fairTest.s, labels: fairTest.y, groups: fairTest.g })).toThrow(InvalidArgumentError);
+    // KL, original definition: the estimate is the median of the full sample's four directional
+    // KLs, and the bootstrap pools four values per resample
+    const four = scoreHistogramKl(biasedTest.s, biasedTest.y, biasedTest.g).perClass.flatMap((c) => [c.kl01, c.kl10]).sort((a, b) => a - b);
+    expect(biased.kl.estimate).toBeCloseTo((four[1]! + four[2]!) / 2, 12);
+    expect(biased.kl.valid).toBe(100);
+    const shared = fairnessReport({ scores: biasedTest.s, labels: biasedTest.y, groups: biasedTest.g, validation: { scores: biasedVal.s, labels: biasedVal.y } }, { ...opts, kl: { definition: 'shared-symmetric' } });
+    expect(shared.kl.estimate).toBeCloseTo(scoreHistogramKl(biasedTest.s, biasedTest.y, biasedTest.g, { definition: 'shared-symmetric' }).kl, 12);
   });
 });
