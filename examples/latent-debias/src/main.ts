@@ -46,7 +46,7 @@ const argv = process.argv.slice(2);
 const { values } = parseArgs({
   args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
-    generator: { type: 'string', default: 'vae' },
+    generator: { type: 'string', default: 'dcgan' },
     models: { type: 'string', default: '../gan-bias/out/models' },
     target: { type: 'string', default: 'female' },
     protected: { type: 'string', default: 'longHair' },
@@ -56,6 +56,7 @@ const { values } = parseArgs({
     validation: { type: 'string', default: '1024' },
     test: { type: 'string', default: '2048' },
     m: { type: 'string', default: '1024' },
+    'fit-latents': { type: 'string', default: '4096' },
     'svm-loss': { type: 'string', default: 'squared-hinge' },
     'attr-steps': { type: 'string', default: '400' },
     'latent-dim': { type: 'string', default: '16' },
@@ -72,8 +73,8 @@ const { values } = parseArgs({
 const names = ATTRIBUTES.map((a) => a.name);
 if (values.help) {
   console.log(`Usage: pnpm --filter @dbvae/example-latent-debias start [options]
-  --generator vae|dcgan  vae (default): train a small VAE here, z = latent means of the real faces;
-                         dcgan: the DCGAN and attribute classifier saved by the gan-bias example
+  --generator dcgan|vae  dcgan (default): the DCGAN and attribute classifier saved by the gan-bias
+                         example (run it first); vae: train a small VAE here (z = latent means)
   --models <dir>       where gan-bias saved them (dcgan only)         default ../gan-bias/out/models
   --target <name>      target attribute, one of ${names.join(', ')}   default female
   --protected <name>   protected attribute (same choices)            default longHair
@@ -83,6 +84,7 @@ if (values.help) {
   --validation <int>   validation faces (threshold calibration, flip check)  default 1024
   --test <int>         test faces                                    default 2048
   --m <int>            latents z for G(z) and G(z') (dcgan; vae uses all n faces)  default 1024
+  --fit-latents <int>  prior samples the latent SVMs are fitted on (dcgan; the first m also augment)  default 4096
   --svm-loss squared-hinge|hinge  latent SVM loss                     default squared-hinge (LinearSVC's)
   --attr-steps <int>   steps of the attribute classifier that checks G(z') (vae only)  default 400
   --latent-dim <int>   VAE latent size (vae only)                    default 16
@@ -106,6 +108,7 @@ if (generatorKind !== 'dcgan' && generatorKind !== 'vae') throw new Error(`--gen
 const dcgan = generatorKind === 'dcgan';
 const modelsDir = resolve(values.models);
 const m = dcgan ? int('m') : n;
+const fitN = dcgan ? Math.max(int('fit-latents'), m) : n;
 const nVal = int('validation');
 const nTest = int('test');
 const attrSteps = int('attr-steps');
@@ -264,18 +267,19 @@ async function dcganSetup(): Promise<LatentSetup> {
   const attributes = await tf.loadLayersModel(fileSystemIOHandler(dir('attribute-classifier')));
   const zDim = recipe.zDim;
   log(`loaded the DCGAN (zDim ${zDim}, ${recipe.steps} steps, seed ${recipe.seed}) and the attribute classifier from ${modelsDir}`);
-  // m latents to fit the SVMs and build the augmented set, 512 more to check them.
-  const total = m + 512;
+  // fitN latents to fit the SVMs (the first m of them also build the augmented set), 512 more to check them.
+  const total = fitN + 512;
   const zAll = tf.randomNormal([total, zDim], 0, 1, 'float32', seed + 5) as tf.Tensor2D;
   const zData = Float64Array.from(zAll.dataSync());
   zAll.dispose();
-  const zFit: Matrix = { data: zData.subarray(0, m * zDim), rows: m, cols: zDim };
-  const zHeld: Matrix = { data: zData.subarray(m * zDim), rows: 512, cols: zDim };
+  const zFit: Matrix = { data: zData.subarray(0, fitN * zDim), rows: fitN, cols: zDim };
+  const zHeld: Matrix = { data: zData.subarray(fitN * zDim), rows: 512, cols: zDim };
+  const zAug: Matrix = { data: zData.subarray(0, m * zDim), rows: m, cols: zDim };
   const fitLabels = labelsOfGenerated(generator, attributes, zFit);
   const heldLabels = labelsOfGenerated(generator, attributes, zHeld);
   const tFit = fitLabels.map((r) => r[ti]!);
   const gFit = fitLabels.map((r) => r[gi]!);
-  log(`attribute classifier on ${m} samples G(z): ${tName} ${pct(tFit.reduce((a, v) => a + v, 0) / m)}, ${gName} ${pct(gFit.reduce((a, v) => a + v, 0) / m)}; P(${tName} | ${gName}=0) = ${pct(rate(tFit, gFit, 0))}, P(${tName} | ${gName}=1) = ${pct(rate(tFit, gFit, 1))}`);
+  log(`attribute classifier on ${fitN} samples G(z): ${tName} ${pct(tFit.reduce((a, v) => a + v, 0) / fitN)}, ${gName} ${pct(gFit.reduce((a, v) => a + v, 0) / fitN)}; P(${tName} | ${gName}=0) = ${pct(rate(tFit, gFit, 0))}, P(${tName} | ${gName}=1) = ${pct(rate(tFit, gFit, 1))}`);
   const ht = fitLinearSvm(zFit, tFit, { seed: 1, loss: svmLoss });
   const hg = fitLinearSvm(zFit, gFit, { seed: 2, loss: svmLoss });
   log(
@@ -285,7 +289,9 @@ async function dcganSetup(): Promise<LatentSetup> {
   latentKl(ht, hg, zHeld, heldLabels.map((r) => r[gi]!), '512 held-out latents');
   const flip = flipCheck(generator, attributes, zHeld, ht, hg);
   attributes.dispose();
-  return { generator, zAug: zFit, ht, hg, flip, dispose: () => generator.dispose() };
+  // G(z) and G(z') carry the attribute classifier's labels of G(z) (the paper's hallucinated labels).
+  const labels = { target: tFit.slice(0, m), protectedAttr: gFit.slice(0, m) };
+  return { generator, zAug, labels, ht, hg, flip, dispose: () => generator.dispose() };
 }
 
 /**
@@ -395,7 +401,7 @@ const result = {
   augmented: results.augmented,
   flipRate: flip.byClassifier,
   flip,
-  setting: { generator: generatorKind, target: tName, protected: gName, skew, n, validation: nVal, test: nTest, latents: zAug.rows, svmLoss, clsSteps, resamples, seed },
+  setting: { generator: generatorKind, ...(dcgan ? { models: modelsDir, fitLatents: fitN } : { vaeSteps, latentDim }), target: tName, protected: gName, skew, n, validation: nVal, test: nTest, latents: zAug.rows, svmLoss, clsSteps, resamples, seed },
   seconds,
 };
 // Written to a temporary name and renamed, so an interrupted run never leaves a half-written result.
