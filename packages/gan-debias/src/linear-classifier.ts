@@ -14,7 +14,7 @@ export interface LinearClassifier {
 export interface LinearFitResult extends LinearClassifier {
   /** Whether the stopping tolerance was met before the iteration cap. */
   converged: boolean;
-  /** Passes over the data (SVM) or L-BFGS iterations (logistic regression) used. */
+  /** Newton steps (SVM, `'newton'`), passes over the data (SVM, `'dual-cd'`) or L-BFGS iterations (logistic regression) used. */
   iterations: number;
 }
 
@@ -51,7 +51,7 @@ export interface LinearSvmOptions extends LinearFitOptions {
    * counts passes and `tol` bounds the projected-gradient spread.
    */
   solver?: 'newton' | 'dual-cd';
-  /** Seed of the order in which coordinates are visited. Default 0. */
+  /** Seed of the order in which coordinates are visited (`'dual-cd'` only; the Newton solver is deterministic). Default 0. */
   seed?: number;
   /**
    * The constant appended to every sample to learn the intercept (liblinear's bias term, so
