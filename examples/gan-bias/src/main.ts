@@ -16,7 +16,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { initBackend, tf } from '@dbvae/backend';
-import { biasReport, imageGrid, latentWalk, type LatentModel } from '@dbvae/gan-debias';
+import { biasReport, covarianceBootstrap, imageGrid, latentWalk, type LatentModel } from '@dbvae/gan-debias';
 import { attributeClassifierTrainStep, buildAttributeClassifier } from '@dbvae/models';
 import { ATTRIBUTES, makeFaces, pearson, trainFaceVae, trainOn, vaeGenerator } from '@dbvae/example-shared';
 import { renderChartSvg, svgToPng } from '@dbvae/cli';
@@ -44,6 +44,8 @@ const { values } = parseArgs({
     steps: { type: 'string' },
     'step-size': { type: 'string' },
     'top-k': { type: 'string', default: '4' },
+    resamples: { type: 'string', default: '500' },
+    gradient: { type: 'string', default: 'fresh' },
     out: { type: 'string', default: 'out/gan-bias' },
     models: { type: 'string', default: 'out/models' },
     retrain: { type: 'boolean', default: false },
@@ -72,6 +74,8 @@ if (values.help) {
   --steps <int>          walk steps in each direction                          default DCGAN 10, VAE 12
   --step-size <x>        step size (each latent follows its own logit's gradient) default DCGAN ${STEP_DCGAN}, VAE 0.5
   --top-k <int>          attributes reported                                   default 4
+  --resamples <int>      bootstrap resamples of the walked latents             default 500
+  --gradient fresh|accumulated  walk steps: fresh gradient, or the notebook's never-cleared sum  default fresh
   --out <dir>            output folder (PNG + JSON), relative to the example  default out/gan-bias
   --models <dir>         where the DCGAN and the attribute classifier are saved and reused  default out/models
   --retrain              train them again even if a saved one has the same recipe
@@ -93,6 +97,9 @@ const clsSteps = int('cls-steps');
 const samples = int('samples');
 const steps = int('steps', dcgan ? 10 : 12);
 const topK = int('top-k');
+const resamples = int('resamples');
+const gradient = values.gradient;
+if (gradient !== 'fresh' && gradient !== 'accumulated') throw new Error(`--gradient must be fresh or accumulated, got ${gradient}.`);
 const seed = Number(values.seed);
 const klWeight = Number(values['kl-weight']);
 if (!(klWeight >= 0)) throw new Error(`--kl-weight must be >= 0, got ${values['kl-weight']}.`);
@@ -186,6 +193,7 @@ const walk = await latentWalk(generator, classifier, walkStart, {
   steps,
   stepSize,
   objective: 'sum',
+  gradient,
   images: { samples: Math.min(8, samples), every, valueRange: [-1, 1] },
 });
 walkStart.dispose();
@@ -207,6 +215,18 @@ for (const a of report.top) {
   );
 }
 
+// How solid is the ranking? Bootstrap over the walked latents (whole trajectories resampled).
+const boot = covarianceBootstrap(walk, { resamples, seed: seed + 9, topK });
+console.log(`\nCovariance with '${values.target}' with 95% bootstrap intervals over the ${walk.samples} walked latents (${resamples} resamples):\n`);
+console.log(`  rank | attribute        | covariance [95% interval]      | correlation [95% interval] | rank interval | in top ${topK} | sign settled`);
+console.log(`  -----|------------------|--------------------------------|----------------------------|---------------|----------|-------------`);
+for (const a of boot.ranking) {
+  const iv = (x: { median: number; low: number; high: number; estimate: number }, d: number): string => `${x.estimate.toFixed(d)} [${x.low.toFixed(d)}, ${x.high.toFixed(d)}]`;
+  console.log(
+    `  ${String(a.rank.estimate).padStart(4)} | ${a.name.padEnd(16)} | ${iv(a.covariance, 3).padEnd(30)} | ${iv(a.correlation, 2).padEnd(26)} | ${`${a.rank.low}..${a.rank.high}`.padEnd(13)} | ${`${(100 * a.topKFrequency).toFixed(0)}%`.padStart(8)} | ${a.signSettled ? 'yes' : 'no'}`,
+  );
+}
+
 // ---- outputs -------------------------------------------------------------------------------------
 const pngFile = resolve(outDir, `walk-${values.target}.png`);
 if (walk.trajectory) {
@@ -224,7 +244,7 @@ writeFileSync(
   jsonFile,
   JSON.stringify(
     {
-      options: { generator: generatorKind, target: values.target, n, latentDim, ...(dcgan ? { dcgan: recipe } : { vaeSteps, klWeight }), clsSteps, samples, steps, stepSize, seed },
+      options: { generator: generatorKind, target: values.target, n, latentDim, ...(dcgan ? { dcgan: recipe } : { vaeSteps, klWeight }), clsSteps, samples, steps, stepSize, gradient, resamples, seed },
       classifierAccuracy: Object.fromEntries(names.map((nm, j) => [nm, accuracy[j]])),
       generatedPositiveRate: Object.fromEntries(names.map((nm, j) => [nm, generatedRates[j]])),
       meanTargetChange: { down: targetChange(-steps), up: targetChange(steps) },
@@ -232,6 +252,7 @@ writeFileSync(
       covarianceWithTarget: Object.fromEntries(names.map((nm, j) => [nm, report.covariance.data[targetIndex * names.length + j]])),
       correlationWithTarget: Object.fromEntries(names.map((nm, j) => [nm, report.correlation.data[targetIndex * names.length + j]])),
       trajectoryOffsets: walk.trajectoryOffsets,
+      bootstrap: boot,
     },
     null,
     2,

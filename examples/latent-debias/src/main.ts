@@ -4,16 +4,20 @@
  *
  * (a) The notebook's toy example: 512-dimensional Gaussian latents in four (target, protected)
  *     groups, latent linear SVMs, complements z', target-score histograms per protected group.
- * (b) The same pipeline in a learned latent space on SynthFaces: by default the DCGAN and the
- *     attribute classifier that the gan-bias example trained and saved (run it first): prior
- *     samples z labelled by the attribute classifier on G(z), linear SVMs for a target and a
- *     protected attribute, complements z', a target classifier trained on real + G(z) + G(z')
- *     against one trained on real faces only, compared by AP / DEO / BA / KL with bootstrap
- *     intervals. `--generator vae` trains a small VAE here instead (SVMs on its latent means).
+ * (b) The same pipeline in a learned latent space on SynthFaces, in a skew where a classifier
+ *     trained on real faces is unfair: target 'female', protected 'longHair', long hair for 90%
+ *     of women and 10% of men, so a small CNN leans on hair and misses short-haired women. By
+ *     default a VAE trained here is the generator (z = latent means of the real faces, linear
+ *     SVMs fitted on their known attributes, G = decoder); `--generator dcgan` uses the DCGAN
+ *     and attribute classifier saved by the gan-bias example (prior samples, hallucinated
+ *     labels). Complements z', a target classifier trained on real + G(z) + G(z') against one
+ *     trained on real faces only, compared by AP / DEO / BA / KL with bootstrap intervals, and
+ *     how often G(z') really shows the flipped protected attribute. Writes
+ *     out/latent-debias/result.json.
  *
  * Run from the repository root: pnpm --filter @dbvae/example-latent-debias start [--help]
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -29,6 +33,7 @@ import {
   linearScores,
   toyReproduction,
   type BootstrapSummary,
+  type SvmLoss,
   type LatentModel,
   type LinearClassifier,
   type Matrix,
@@ -43,10 +48,17 @@ const { values } = parseArgs({
   options: {
     generator: { type: 'string', default: 'dcgan' },
     models: { type: 'string', default: '../gan-bias/out/models' },
-    target: { type: 'string', default: 'longHair' },
-    protected: { type: 'string', default: 'female' },
+    target: { type: 'string', default: 'female' },
+    protected: { type: 'string', default: 'longHair' },
+    'long-hair-female': { type: 'string', default: '0.9' },
+    'long-hair-male': { type: 'string', default: '0.1' },
     n: { type: 'string', default: '2048' },
+    validation: { type: 'string', default: '1024' },
+    test: { type: 'string', default: '2048' },
     m: { type: 'string', default: '1024' },
+    'fit-latents': { type: 'string', default: '4096' },
+    'svm-loss': { type: 'string', default: 'squared-hinge' },
+    'attr-steps': { type: 'string', default: '400' },
     'latent-dim': { type: 'string', default: '16' },
     'kl-weight': { type: 'string', default: '5e-4' },
     'vae-steps': { type: 'string', default: '600' },
@@ -62,19 +74,26 @@ const names = ATTRIBUTES.map((a) => a.name);
 if (values.help) {
   console.log(`Usage: pnpm --filter @dbvae/example-latent-debias start [options]
   --generator dcgan|vae  dcgan (default): the DCGAN and attribute classifier saved by the gan-bias
-                         example (run it first); vae: train a small VAE here
-  --models <dir>       where gan-bias saved them                      default ../gan-bias/out/models
-  --target <name>      target attribute, one of ${names.join(', ')}   default longHair
-  --protected <name>   protected attribute (same choices)            default female
-  --n <int>            real training faces (validation 256, test 512 more)  default 2048
-  --m <int>            latents z for G(z) and G(z') (VAE: at most n)  default 1024
+                         example (run it first); vae: train a small VAE here (z = latent means)
+  --models <dir>       where gan-bias saved them (dcgan only)         default ../gan-bias/out/models
+  --target <name>      target attribute, one of ${names.join(', ')}   default female
+  --protected <name>   protected attribute (same choices)            default longHair
+  --long-hair-female <p>  P(long hair | female) of all real faces     default 0.9
+  --long-hair-male <p>    P(long hair | male)                         default 0.1
+  --n <int>            real training faces                           default 2048
+  --validation <int>   validation faces (threshold calibration, flip check)  default 1024
+  --test <int>         test faces                                    default 2048
+  --m <int>            latents z for G(z) and G(z') (dcgan; vae uses all n faces)  default 1024
+  --fit-latents <int>  prior samples the latent SVMs are fitted on (dcgan; the first m also augment)  default 4096
+  --svm-loss squared-hinge|hinge  latent SVM loss                     default squared-hinge (LinearSVC's)
+  --attr-steps <int>   steps of the attribute classifier that checks G(z') (vae only)  default 400
   --latent-dim <int>   VAE latent size (vae only)                    default 16
   --kl-weight <x>      weight of the VAE's KL term (vae only)        default 5e-4 (the lab's)
   --vae-steps <int>    VAE training steps, batch 32 (vae only)       default 600
   --cls-steps <int>    steps of each target classifier (batch 32)    default 400
   --resamples <int>    bootstrap resamples                           default 500
   --skip-toy           skip part (a)
-  --out <dir>          folder for the G(z) / G(z') image grid         default out/latent-debias
+  --out <dir>          folder for result.json and the image grid      default out/latent-debias
   --seed <int>         seed of data, weights and batches             default 0`);
   process.exit(0);
 }
@@ -88,7 +107,19 @@ const generatorKind = values.generator;
 if (generatorKind !== 'dcgan' && generatorKind !== 'vae') throw new Error(`--generator must be dcgan or vae, got ${generatorKind}.`);
 const dcgan = generatorKind === 'dcgan';
 const modelsDir = resolve(values.models);
-const m = dcgan ? int('m') : Math.min(int('m'), n);
+const m = dcgan ? int('m') : n;
+const fitN = dcgan ? Math.max(int('fit-latents'), m) : n;
+const nVal = int('validation');
+const nTest = int('test');
+const attrSteps = int('attr-steps');
+const svmLoss = values['svm-loss'] as SvmLoss;
+if (svmLoss !== 'squared-hinge' && svmLoss !== 'hinge') throw new Error(`--svm-loss must be squared-hinge or hinge, got ${values['svm-loss']}.`);
+const prob = (key: 'long-hair-female' | 'long-hair-male'): number => {
+  const v = Number(values[key]);
+  if (!(v >= 0 && v <= 1)) throw new Error(`--${key} must be a probability in [0, 1], got ${values[key]}.`);
+  return v;
+};
+const skew = { longHairFemale: prob('long-hair-female'), longHairMale: prob('long-hair-male') };
 const latentDim = int('latent-dim');
 const vaeSteps = int('vae-steps');
 const clsSteps = int('cls-steps');
@@ -103,6 +134,11 @@ if (ti < 0 || gi < 0 || ti === gi) throw new Error(`--target and --protected mus
 const tName = values.target;
 const gName = values.protected;
 
+// The output folder is ours: check it can be written before minutes of training.
+const outDir = resolve(values.out);
+mkdirSync(outDir, { recursive: true });
+accessSync(outDir, constants.W_OK);
+
 const t0 = performance.now();
 const log = (msg: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(3)}s] ${msg}`);
 await initBackend({ backend: 'wasm' });
@@ -112,11 +148,13 @@ const kl2 = (k: { ab: number; ba: number }): string => `${k.ab.toFixed(3)} / ${k
 // ---- (a) toy example ----------------------------------------------------------------------------
 if (!values['skip-toy']) {
   console.log('(a) Toy latents (notebook): 512 dims, groups (t,g) = (0,0) 6000, (0,1) 1000, (1,0) 1000, (1,1) 2000 with means 0.1, 0.2, -0.1, -0.2;');
-  console.log('    train 4000 / validation 1000 / test 5000, linear SVMs (C = 1, unit-norm weights).');
-  const r = toyReproduction({ seed });
-  console.log(`    validation accuracy: target ${pct(r.targetAccuracy)}, protected ${pct(r.protectedAccuracy)}; cos(w_t, w_g) = ${r.cosine.toFixed(3)}`);
-  console.log(`    KL(g=0 || g=1) / KL(g=1 || g=0) of the test target scores: before ${kl2(r.klBefore)}, after adding z' ${kl2(r.klAfter)}`);
-  console.log(`    max |h_t(z') - h_t(z)| = ${r.maxTargetShift.toExponential(1)}, max |h_g(z') + h_g(z)| = ${r.maxProtectedError.toExponential(1)}`);
+  console.log('    train 4000 / validation 1000 / test 5000, linear SVMs (C = 1, unit-norm weights), KL with the original definition.');
+  for (const loss of ['squared-hinge', 'hinge'] as SvmLoss[]) {
+    const r = toyReproduction({ seed, loss });
+    console.log(`    ${loss}: validation accuracy target ${pct(r.targetAccuracy)}, protected ${pct(r.protectedAccuracy)}; cos(w_t, w_g) = ${r.cosine.toFixed(3)}`);
+    console.log(`      KL(g=0 || g=1) / KL(g=1 || g=0) of the test target scores: before ${kl2(r.klBefore)}, after adding z' ${kl2(r.klAfter)}`);
+    console.log(`      h_g sign flipped for ${pct(r.protectedFlipRate)} of z', h_t sign kept for ${pct(r.targetKeepRate)}; max |h_t(z') - h_t(z)| = ${r.maxTargetShift.toExponential(1)}, max |h_g(z') + h_g(z)| = ${r.maxProtectedError.toExponential(1)}`);
+  }
   log('toy example done\n');
 }
 
@@ -126,9 +164,9 @@ console.log(
     ? `(b) SynthFaces, target '${tName}', protected '${gName}': the DCGAN of the gan-bias example is the generator.`
     : `(b) SynthFaces, target '${tName}', protected '${gName}': a VAE's decoder is the generator.`,
 );
-const train = makeFaces(n, seed);
-const val = makeFaces(256, seed + 1_000);
-const test = makeFaces(512, seed + 2_000);
+const train = makeFaces(n, seed, skew);
+const val = makeFaces(nVal, seed + 1_000, skew);
+const test = makeFaces(nTest, seed + 2_000, skew);
 const col = (rows: number[][], j: number): number[] => rows.map((r) => r[j]!);
 const tTrain = col(train.attributes, ti);
 const gTrain = col(train.attributes, gi);
@@ -145,7 +183,6 @@ const rate = (t: ArrayLike<number>, g: ArrayLike<number>, group: number): number
 };
 log(`real training faces: P(${tName} | ${gName}=0) = ${pct(rate(tTrain, gTrain, 0))}, P(${tName} | ${gName}=1) = ${pct(rate(tTrain, gTrain, 1))}`);
 const cosineOf = (a: LinearClassifier, b: LinearClassifier): number => a.w.reduce((sum, v, j) => sum + v * b.w[j]!, 0);
-const signAgreement = (a: Float64Array, b: Float64Array): number => a.filter((v, i) => Math.sign(v) === Math.sign(b[i]!)).length / a.length;
 /** Latent-space KL, as in the toy: target scores per protected group before and after adding the complements (group 0 gets z(g=0) and z'(g=1), and so on). */
 const latentKl = (ht: LinearClassifier, hg: LinearClassifier, z: Matrix, groups: ArrayLike<number>, what: string): void => {
   const st = linearScores(ht, z);
@@ -156,24 +193,72 @@ const latentKl = (ht: LinearClassifier, hg: LinearClassifier, z: Matrix, groups:
   log(`${what}, KL between the ${tName}-score histograms of ${gName}=0 and =1: before ${kl2(before)}, after adding z' ${kl2(after)}`);
 };
 
-/** Generator, latents z for G(z) and G(z'), and the latent SVMs h_t, h_g. */
+/** How often G(z') really shows the flipped protected attribute (attribute classifier on images). */
+interface FlipCheck {
+  /** Latents checked. */
+  checked: number;
+  /** Protected label of G(z') differs from that of G(z). */
+  byClassifier: number;
+  /** Protected label of G(z') is the opposite of the source face's known label (VAE only: z encodes a real face). */
+  byKnownAttributes?: number;
+  /** Control: protected label of G(z) equals the source face's known label (VAE only). */
+  reconstructionAgreement?: number;
+  /** Target label of G(z') equals that of G(z). */
+  targetKept: number;
+}
+
+/** Generator, latents z for G(z) and G(z'), their labels, the latent SVMs h_t, h_g and the flip check. */
 interface LatentSetup {
   generator: LatentModel;
   zAug: Matrix;
+  labels?: { target: ArrayLike<number>; protectedAttr: ArrayLike<number> };
   ht: LinearClassifier;
   hg: LinearClassifier;
+  flip: FlipCheck;
   dispose: () => void;
+}
+
+/** Runs an attribute classifier on G(z) for latents z (batches of 128), returning 0/1 labels per attribute. */
+function labelsOfGenerated(generator: LatentModel, attributes: tf.LayersModel, z: Matrix): number[][] {
+  const out: number[][] = [];
+  for (let from = 0; from < z.rows; from += 128) {
+    const k = Math.min(128, z.rows - from);
+    const rows = tf.tidy(() => {
+      const zz = tf.tensor2d(Float32Array.from(z.data.subarray(from * z.cols, (from + k) * z.cols)), [k, z.cols]);
+      const img = (typeof generator === 'function' ? generator(zz) : generator.predict(zz)) as tf.Tensor;
+      return (attributes.predict(img) as tf.Tensor2D).arraySync();
+    });
+    for (const r of rows) out.push(r.map((v) => (v > 0 ? 1 : 0)));
+  }
+  return out;
+}
+
+function flipCheck(generator: LatentModel, attributes: tf.LayersModel, z: Matrix, ht: LinearClassifier, hg: LinearClassifier, known?: number[]): FlipCheck {
+  const before = labelsOfGenerated(generator, attributes, z);
+  const after = labelsOfGenerated(generator, attributes, complementLatents(z, ht, hg));
+  const frac = (f: (i: number) => boolean): number => before.filter((_, i) => f(i)).length / before.length;
+  const check: FlipCheck = {
+    checked: before.length,
+    byClassifier: frac((i) => after[i]![gi] !== before[i]![gi]),
+    targetKept: frac((i) => after[i]![ti] === before[i]![ti]),
+  };
+  if (known) {
+    check.byKnownAttributes = frac((i) => after[i]![gi] === 1 - known[i]!);
+    check.reconstructionAgreement = frac((i) => before[i]![gi] === known[i]);
+  }
+  return check;
 }
 
 /**
  * The paper's setting: a GAN has no encoder, so z are prior samples, labelled ("hallucinated")
  * by an attribute classifier run on G(z); h_t and h_g are fitted on those labels. The generator
- * and the attribute classifier are the ones the gan-bias example trained and saved.
+ * and the attribute classifier are the ones the gan-bias example trained and saved (on
+ * SynthFaces' default skew, not this example's).
  */
 async function dcganSetup(): Promise<LatentSetup> {
   const dir = (name: string): string => join(modelsDir, name);
   if (!existsSync(join(dir('dcgan'), 'model.json')) || !existsSync(join(dir('attribute-classifier'), 'model.json'))) {
-    throw new Error(`No saved DCGAN / attribute classifier under ${modelsDir}: run \`pnpm --filter @dbvae/example-gan-bias start\` first (it trains and saves them), or pass --generator vae.`);
+    throw new Error(`No saved DCGAN / attribute classifier under ${modelsDir}: run \`pnpm --filter @dbvae/example-gan-bias start\` first (it trains and saves them), or use --generator vae.`);
   }
   const recipe = JSON.parse(readFileSync(join(dir('dcgan'), 'recipe.json'), 'utf8')) as { zDim: number; steps: number; seed: number };
   const clsRecipe = JSON.parse(readFileSync(join(dir('attribute-classifier'), 'recipe.json'), 'utf8')) as { attributes: string[] };
@@ -182,97 +267,87 @@ async function dcganSetup(): Promise<LatentSetup> {
   const attributes = await tf.loadLayersModel(fileSystemIOHandler(dir('attribute-classifier')));
   const zDim = recipe.zDim;
   log(`loaded the DCGAN (zDim ${zDim}, ${recipe.steps} steps, seed ${recipe.seed}) and the attribute classifier from ${modelsDir}`);
-  // m latents to fit the SVMs and build the augmented set, 512 more to check them.
-  const total = m + 512;
+  // fitN latents to fit the SVMs (the first m of them also build the augmented set), 512 more to check them.
+  const total = fitN + 512;
   const zAll = tf.randomNormal([total, zDim], 0, 1, 'float32', seed + 5) as tf.Tensor2D;
   const zData = Float64Array.from(zAll.dataSync());
-  const logits = new Float32Array(total * names.length);
-  for (let from = 0; from < total; from += 128) {
-    const k = Math.min(128, total - from);
-    const l = tf.tidy(() => attributes.predict(generator.predict(zAll.slice([from, 0], [k, -1])) as tf.Tensor) as tf.Tensor);
-    logits.set(l.dataSync(), from * names.length);
-    l.dispose();
-  }
   zAll.dispose();
-  const label = (j: number, from: number, count: number): number[] => Array.from({ length: count }, (_, i) => (logits[(from + i) * names.length + j]! > 0 ? 1 : 0));
-  const tFit = label(ti, 0, m);
-  const gFit = label(gi, 0, m);
-  const tHeld = label(ti, m, 512);
-  const gHeld = label(gi, m, 512);
-  log(`attribute classifier on ${m} samples G(z): ${tName} ${pct(tFit.reduce((a, v) => a + v, 0) / m)}, ${gName} ${pct(gFit.reduce((a, v) => a + v, 0) / m)}; P(${tName} | ${gName}=0) = ${pct(rate(tFit, gFit, 0))}, P(${tName} | ${gName}=1) = ${pct(rate(tFit, gFit, 1))}`);
-  const zFit: Matrix = { data: zData.subarray(0, m * zDim), rows: m, cols: zDim };
-  const zHeld: Matrix = { data: zData.subarray(m * zDim), rows: 512, cols: zDim };
-  const ht = fitLinearSvm(zFit, tFit, { seed: 1 });
-  const hg = fitLinearSvm(zFit, gFit, { seed: 2 });
+  const zFit: Matrix = { data: zData.subarray(0, fitN * zDim), rows: fitN, cols: zDim };
+  const zHeld: Matrix = { data: zData.subarray(fitN * zDim), rows: 512, cols: zDim };
+  const zAug: Matrix = { data: zData.subarray(0, m * zDim), rows: m, cols: zDim };
+  const fitLabels = labelsOfGenerated(generator, attributes, zFit);
+  const heldLabels = labelsOfGenerated(generator, attributes, zHeld);
+  const tFit = fitLabels.map((r) => r[ti]!);
+  const gFit = fitLabels.map((r) => r[gi]!);
+  log(`attribute classifier on ${fitN} samples G(z): ${tName} ${pct(tFit.reduce((a, v) => a + v, 0) / fitN)}, ${gName} ${pct(gFit.reduce((a, v) => a + v, 0) / fitN)}; P(${tName} | ${gName}=0) = ${pct(rate(tFit, gFit, 0))}, P(${tName} | ${gName}=1) = ${pct(rate(tFit, gFit, 1))}`);
+  const ht = fitLinearSvm(zFit, tFit, { seed: 1, loss: svmLoss });
+  const hg = fitLinearSvm(zFit, gFit, { seed: 2, loss: svmLoss });
   log(
-    `latent SVMs on the hallucinated labels, accuracy on 512 held-out samples: ${tName} ${pct(linearAccuracy(ht, zHeld, tHeld))}, ` +
-      `${gName} ${pct(linearAccuracy(hg, zHeld, gHeld))}; cos(w_t, w_g) = ${cosineOf(ht, hg).toFixed(3)}`,
+    `latent SVMs (${svmLoss}) on the hallucinated labels, accuracy on 512 held-out samples: ${tName} ${pct(linearAccuracy(ht, zHeld, heldLabels.map((r) => r[ti]!)))}, ` +
+      `${gName} ${pct(linearAccuracy(hg, zHeld, heldLabels.map((r) => r[gi]!)))}; cos(w_t, w_g) = ${cosineOf(ht, hg).toFixed(3)}`,
   );
-  latentKl(ht, hg, zHeld, gHeld, '512 held-out latents');
-  // Does flipping h_g in latent space flip the generated image? The attribute classifier on
-  // G(z') should keep the target label of G(z) and flip its protected label.
-  const heldPrime = complementLatents(zHeld, ht, hg);
-  const [tPrime, gPrime] = tf.tidy(() => {
-    const l = attributes.predict(generator.predict(tf.tensor2d(Float32Array.from(heldPrime.data), [512, zDim])) as tf.Tensor) as tf.Tensor2D;
-    const d = l.arraySync();
-    return [d.map((r) => (r[ti]! > 0 ? 1 : 0)), d.map((r) => (r[gi]! > 0 ? 1 : 0))];
-  }) as unknown as [number[], number[]];
-  const kept = tPrime.filter((v, i) => v === tHeld[i]).length / 512;
-  const flipped = gPrime.filter((v, i) => v !== gHeld[i]).length / 512;
-  log(`attribute classifier on G(z') vs G(z), 512 held-out samples: ${tName} label kept for ${pct(kept)}, ${gName} label flipped for ${pct(flipped)} (100% / 100% = a perfect complement)`);
+  latentKl(ht, hg, zHeld, heldLabels.map((r) => r[gi]!), '512 held-out latents');
+  const flip = flipCheck(generator, attributes, zHeld, ht, hg);
   attributes.dispose();
-  return { generator, zAug: zFit, ht, hg, dispose: () => generator.dispose() };
+  // G(z) and G(z') carry the attribute classifier's labels of G(z) (the paper's hallucinated labels).
+  const labels = { target: tFit.slice(0, m), protectedAttr: gFit.slice(0, m) };
+  return { generator, zAug, labels, ht, hg, flip, dispose: () => generator.dispose() };
 }
 
-/** A VAE trained here: z are the encoder's latent means of the real faces, h_t and h_g fitted on their true attributes. */
+/**
+ * A VAE trained here on the real training faces: z are the encoder's latent means of those
+ * faces, h_t and h_g are fitted on their known attributes, and G(z), G(z') carry the source
+ * face's known labels (protected flipped for G(z')). An attribute classifier trained on the
+ * real faces checks on validation faces whether G(z') shows the flipped protected attribute.
+ */
 function vaeSetup(): LatentSetup {
   const vae = trainFaceVae(train.x32, { latentDim, steps: vaeSteps, batchSize: 32, klWeight, seed, log });
   const means = (x: tf.Tensor4D): Matrix => ({ data: vae.latentMeans(x, { batchSize: 128 }), rows: x.shape[0], cols: latentDim });
   const zTrain = means(train.x32);
   const zVal = means(val.x32);
   const zTest = means(test.x32);
-  const ht = fitLinearSvm(zTrain, tTrain, { seed: 1 });
-  const hg = fitLinearSvm(zTrain, gTrain, { seed: 2 });
+  const ht = fitLinearSvm(zTrain, tTrain, { seed: 1, loss: svmLoss });
+  const hg = fitLinearSvm(zTrain, gTrain, { seed: 2, loss: svmLoss });
   log(
-    `latent SVMs on the faces' latent means, validation accuracy: ${tName} ${pct(linearAccuracy(ht, zVal, col(val.attributes, ti)))}, ` +
+    `latent SVMs (${svmLoss}) on the faces' latent means, validation accuracy: ${tName} ${pct(linearAccuracy(ht, zVal, col(val.attributes, ti)))}, ` +
       `${gName} ${pct(linearAccuracy(hg, zVal, col(val.attributes, gi)))}; cos(w_t, w_g) = ${cosineOf(ht, hg).toFixed(3)}`,
   );
   latentKl(ht, hg, zTest, gTest, 'test latents');
-  // Does flipping h_g in latent space flip the decoded image? Decode z', encode again, re-score;
-  // as a control, the same round trip of z itself should keep the sign of h_g.
-  const roundTrip = (z: Matrix): Matrix =>
-    tf.tidy(() => {
-      const back = vae.encode(tf.clipByValue(vae.decode(tf.tensor2d(Float32Array.from(z.data), [z.rows, z.cols])), 0, 1)).mean;
-      return { data: back.dataSync() as Float32Array, rows: z.rows, cols: z.cols };
-    });
-  const kCheck = Math.min(m, 512);
-  const zCheck: Matrix = { data: zTrain.data.subarray(0, kCheck * latentDim), rows: kCheck, cols: latentDim };
-  const hgZ = linearScores(hg, zCheck);
-  const keep = signAgreement(hgZ, linearScores(hg, roundTrip(zCheck)));
-  const flipped = 1 - signAgreement(hgZ, linearScores(hg, roundTrip(complementLatents(zCheck, ht, hg))));
-  log(`decode + re-encode: h_g keeps its sign for ${pct(keep)} of z (control) and flips it for ${pct(flipped)} of z' (100% = the protected attribute really flipped in G(z'))`);
-  return { generator: vaeGenerator(vae), zAug: { data: zTrain.data.subarray(0, m * latentDim), rows: m, cols: latentDim }, ht, hg, dispose: () => vae.dispose() };
+  const attributes = buildAttributeClassifier({ hiddenDim: 8, nOutputs: names.length, seed: seed + 11 });
+  trainOn(attributes, attributeClassifierTrainStep, train.x64, train.attributes, attrSteps, 32, seed + 12);
+  const generator = vaeGenerator(vae);
+  const flip = flipCheck(generator, attributes, zVal, ht, hg, col(val.attributes, gi));
+  attributes.dispose();
+  return { generator, zAug: zTrain, labels: { target: tTrain, protectedAttr: gTrain }, ht, hg, flip, dispose: () => vae.dispose() };
 }
 
-const { generator, zAug, ht, hg, dispose: disposeSetup } = dcgan ? await dcganSetup() : vaeSetup();
+const setup = dcgan ? await dcganSetup() : vaeSetup();
+const { generator, zAug, ht, hg, flip } = setup;
+log(
+  `G(z') against G(z), ${flip.checked} ${dcgan ? 'held-out prior samples' : 'validation faces'}, by an attribute classifier trained on real faces: ` +
+    `${gName} flipped for ${pct(flip.byClassifier)}, ${tName} kept for ${pct(flip.targetKept)}` +
+    (flip.byKnownAttributes !== undefined
+      ? `; ${gName} of G(z') opposite to the source face's known label for ${pct(flip.byKnownAttributes)} (control: G(z) agrees with it for ${pct(flip.reconstructionAgreement!)})`
+      : ''),
+);
 
-// The augmented set: real faces + G(z) + G(z') for the m latents, labelled by the latent SVMs
-// (z's predicted target label for both, z's protected label flipped for z').
-const set = await buildAugmentedSet({ generator, latents: zAug, target: ht, protectedAttr: hg, real: { images: train.x64, targetLabels: tTrain, protectedLabels: gTrain } });
+// The augmented set: real faces + G(z) + G(z') for the latents, labelled with the source
+// faces' known labels (vae) or the latent SVMs (dcgan): the same target label for both, the
+// protected label flipped for z'.
+const set = await buildAugmentedSet({ generator, latents: zAug, target: ht, protectedAttr: hg, labels: setup.labels, real: { images: train.x64, targetLabels: tTrain, protectedLabels: gTrain } });
 const synT = set.targetLabels.subarray(n);
 const synG = set.protectedLabels.subarray(n);
-log(`augmented set: ${n} real + ${2 * m} generated; in the generated half P(${tName} | ${gName}=0) = ${pct(rate(synT, synG, 0))}, P(${tName} | ${gName}=1) = ${pct(rate(synT, synG, 1))}`);
+log(`augmented set: ${n} real + ${2 * zAug.rows} generated; in the generated half P(${tName} | ${gName}=0) = ${pct(rate(synT, synG, 0))}, P(${tName} | ${gName}=1) = ${pct(rate(synT, synG, 1))}`);
 
 // A few examples: real face, G(z), G(z') side by side.
-const outDir = resolve(values.out);
-mkdirSync(outDir, { recursive: true });
 {
   const k = 6;
+  const mm = zAug.rows;
   const idx = Array.from({ length: k }, (_, i) => i);
   const tiles = tf.tidy(() => {
     const real = tf.gather(set.images, idx);
     const gz = tf.gather(set.images, idx.map((i) => n + i));
-    const gzp = tf.gather(set.images, idx.map((i) => n + m + i));
+    const gzp = tf.gather(set.images, idx.map((i) => n + mm + i));
     return tf.stack([real, gz, gzp], 1).reshape([3 * k, 64, 64, 3]) as tf.Tensor4D;
   });
   const grid = imageGrid(tiles, k, 3, { valueRange: [-1, 1] });
@@ -300,26 +375,42 @@ log(`de-biased classifier trained on real + G(z) + G(z') (${clsSteps} steps)`);
 const scores = (model: tf.LayersModel, x: tf.Tensor4D): Float32Array => tf.tidy(() => (model.predict(x) as tf.Tensor).reshape([-1]).dataSync() as Float32Array);
 const fmt = (b: BootstrapSummary, digits = 3): string => `${b.median.toFixed(digits)} [${b.low.toFixed(digits)}, ${b.high.toFixed(digits)}]`;
 const tTest = col(test.attributes, ti);
-const rows: [string, ReturnType<typeof fairnessReport>][] = [];
-for (const [name, model] of [
-  ['baseline (real only)', baseline],
-  ['de-biased (+G(z), G(z\'))', debiased],
+const tVal = col(val.attributes, ti);
+type Summary = { median: number; low: number; high: number };
+const summary = (b: BootstrapSummary): Summary => ({ median: b.median, low: b.low, high: b.high });
+const results: Record<'baseline' | 'augmented', { AP: Summary; DEO: Summary; BA: Summary; KL: Summary; KLSharedSymmetric: Summary }> = {} as never;
+console.log(`\nTarget '${tName}', protected '${gName}', ${nTest} real test faces (P(${tName} | ${gName}=0) = ${pct(rate(tTest, gTest, 0))}, =1: ${pct(rate(tTest, gTest, 1))}).`);
+console.log(`Bootstrap median [2.5%, 97.5%] over ${resamples} resamples; threshold calibrated on ${nVal} validation faces. AP higher is better, DEO / BA / KL lower is fairer.`);
+console.log(`KL: the original definition (median of the four directional KLs, per-group bins, Gaussian smoothing); KL2: the shared-symmetric one.\n`);
+console.log(`  model                     | AP                    | DEO                    | BA                      | KL                    | KL2`);
+console.log(`  --------------------------|-----------------------|------------------------|-------------------------|-----------------------|----------------------`);
+for (const [key, name, model] of [
+  ['baseline', 'baseline (real only)', baseline],
+  ['augmented', 'de-biased (+G(z), G(z\'))', debiased],
 ] as const) {
-  rows.push([
-    name,
-    fairnessReport(
-      { scores: scores(model, test.x64), labels: tTest, groups: gTest, validation: { scores: scores(model, val.x64), labels: col(val.attributes, ti) } },
-      { seed: 1, resamples },
-    ),
-  ]);
+  const input = { scores: scores(model, test.x64), labels: tTest, groups: gTest, validation: { scores: scores(model, val.x64), labels: tVal } };
+  const r = fairnessReport(input, { seed: 1, resamples });
+  const shared = fairnessReport(input, { seed: 1, resamples, kl: { definition: 'shared-symmetric' } });
+  results[key] = { AP: summary(r.ap), DEO: summary(r.deo), BA: summary(r.ba), KL: summary(r.kl), KLSharedSymmetric: summary(shared.kl) };
+  console.log(`  ${name.padEnd(25)} | ${fmt(r.ap)} | ${fmt(r.deo)} | ${fmt(r.ba)} | ${fmt(r.kl)} | ${fmt(shared.kl)}`);
 }
-console.log(`\nTarget '${tName}', protected '${gName}', ${test.attributes.length} real test faces (P(${tName} | ${gName}=0) = ${pct(rate(tTest, gTest, 0))}, =1: ${pct(rate(tTest, gTest, 1))}).`);
-console.log(`Bootstrap median [2.5%, 97.5%] over ${resamples} resamples; threshold calibrated on 256 validation faces. AP higher is better, DEO / BA / KL lower is fairer.\n`);
-console.log(`  model                     | AP                    | DEO                    | BA                      | KL`);
-console.log(`  --------------------------|-----------------------|------------------------|-------------------------|----------------------`);
-for (const [name, r] of rows) console.log(`  ${name.padEnd(25)} | ${fmt(r.ap)} | ${fmt(r.deo)} | ${fmt(r.ba)} | ${fmt(r.kl)}`);
+
+const seconds = (performance.now() - t0) / 1000;
+const result = {
+  baseline: results.baseline,
+  augmented: results.augmented,
+  flipRate: flip.byClassifier,
+  flip,
+  setting: { generator: generatorKind, ...(dcgan ? { models: modelsDir, fitLatents: fitN } : { vaeSteps, latentDim }), target: tName, protected: gName, skew, n, validation: nVal, test: nTest, latents: zAug.rows, svmLoss, clsSteps, resamples, seed },
+  seconds,
+};
+// Written to a temporary name and renamed, so an interrupted run never leaves a half-written result.
+const resultFile = resolve(outDir, 'result.json');
+writeFileSync(`${resultFile}.tmp`, JSON.stringify(result, null, 2));
+renameSync(`${resultFile}.tmp`, resultFile);
+console.log(`\nResult: ${resultFile}`);
 
 tf.dispose([train.x32, train.x64, val.x32, val.x64, test.x32, test.x64]);
 [baseline, debiased].forEach((mdl) => mdl.dispose());
-disposeSetup();
-log(`done; live tensors ${tf.memory().numTensors}`);
+setup.dispose();
+log(`done in ${seconds.toFixed(0)} s; live tensors ${tf.memory().numTensors}`);

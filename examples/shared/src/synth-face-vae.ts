@@ -3,7 +3,7 @@
  * used as the generator: shared by the gan-bias and latent-debias examples.
  */
 import { createRandom, tf } from '@dbvae/backend';
-import { generateSynthFaces, type SynthAttributes } from '@dbvae/core-data';
+import { generateSynthFaces, type SynthAttributes, type SynthSkew } from '@dbvae/core-data';
 import { DBVAE, dbvaeTrainStep } from '@dbvae/models';
 
 /** Binary attributes read off SynthFaces' known per-image attributes. */
@@ -27,9 +27,9 @@ export interface Faces {
   attributes: number[][];
 }
 
-/** n SynthFaces faces (default skew: long hair goes with female, dark skin is rare). */
-export function makeFaces(n: number, seed: number): Faces {
-  const data = generateSynthFaces({ n, faceFraction: 1, size: 64, seed });
+/** n SynthFaces faces (default skew: long hair goes with female, dark skin is rare; `skew` overrides it). */
+export function makeFaces(n: number, seed: number, skew?: Partial<SynthSkew>): Faces {
+  const data = generateSynthFaces({ n, faceFraction: 1, size: 64, seed, ...(skew ? { skew } : {}) });
   const attributes = data.attributes.map((a) => ATTRIBUTES.map((attr) => (attr.of(a) ? 1 : 0)));
   const [x32, x64] = tf.tidy(() => {
     const raw = tf.div(tf.tensor4d(data.images, [n, 64, 64, 3], 'int32').toFloat(), 255) as tf.Tensor4D;

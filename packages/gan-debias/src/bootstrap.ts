@@ -44,29 +44,46 @@ export interface BootstrapSummary {
  * ```
  */
 export function bootstrap(n: number, statistic: (indices: Int32Array) => number, options: BootstrapOptions = {}): BootstrapSummary {
+  return bootstrapPooled(n, (idx) => [statistic(idx)], options, (full) => full[0]!);
+}
+
+/**
+ * @internal The bootstrap of a statistic with several values per sample (e.g. the four
+ * directional KLs), summarised over the pool of all values of all resamples, as the original
+ * gan-debiasing evaluation summarises its KLs; `estimate` is `summarize` of the full sample's values.
+ */
+export function bootstrapPooled(
+  n: number,
+  statistic: (indices: Int32Array) => number[],
+  options: BootstrapOptions,
+  summarize: (fullSampleValues: number[]) => number,
+): BootstrapSummary {
   positiveInt(n, 'bootstrap: n');
   const resamples = positiveInt(options.resamples ?? 500, 'bootstrap: resamples');
   const [pLo, pHi] = options.interval ?? [2.5, 97.5];
   if (!(pLo >= 0 && pHi <= 100 && pLo <= pHi)) throw new InvalidArgumentError(`bootstrap: interval must satisfy 0 <= low <= high <= 100, got [${pLo}, ${pHi}].`);
   const all = new Int32Array(n);
   for (let i = 0; i < n; i++) all[i] = i;
-  const estimate = statistic(all);
+  const estimate = summarize(statistic(all));
   const rng = createRandom(options.seed ?? 0);
   const values: number[] = [];
+  let valid = 0;
   const idx = new Int32Array(n);
   for (let r = 0; r < resamples; r++) {
     for (let i = 0; i < n; i++) idx[i] = rng.int(n);
-    let v: number;
+    let v: number[];
     try {
       v = statistic(idx);
     } catch (e) {
       if (e instanceof DbvaeError) continue;
       throw e;
     }
-    if (!Number.isNaN(v)) values.push(v);
+    if (v.some((x) => Number.isNaN(x))) continue;
+    values.push(...v);
+    valid++;
   }
   if (values.length === 0) throw new InvalidArgumentError('bootstrap: the statistic was undefined on every resample; use a larger or more balanced sample.');
-  return { estimate, median: percentile(values, 50), low: percentile(values, pLo), high: percentile(values, pHi), valid: values.length };
+  return { estimate, median: percentile(values, 50), low: percentile(values, pLo), high: percentile(values, pHi), valid };
 }
 
 /** @internal Gathers `values[idx[i]]`. */

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, ShapeError } from '@dbvae/backend';
-import { bootstrap, pick, type BootstrapOptions, type BootstrapSummary } from './bootstrap';
+import { bootstrap, bootstrapPooled, pick, type BootstrapOptions, type BootstrapSummary } from './bootstrap';
 import { toBinaryLabels, toScores } from './matrix';
 import {
   averagePrecision,
@@ -8,6 +8,7 @@ import {
   equalOpportunityDifference,
   scoreHistogramKl,
   type HistogramKlOptions,
+  type KlDefinition,
 } from './metrics';
 
 /** Inputs of {@link fairnessReport}. */
@@ -29,7 +30,7 @@ export interface FairnessReportInput {
 
 /** Options of {@link fairnessReport}. */
 export interface FairnessReportOptions extends BootstrapOptions {
-  /** Histogram options of the KL metric. */
+  /** Histogram options of the KL metric; by default the original definition (see {@link KlDefinition}). */
   kl?: HistogramKlOptions;
 }
 
@@ -43,7 +44,12 @@ export interface FairnessReport {
   deo: BootstrapSummary;
   /** Bias amplification, attribute to task ({@link biasAmplification}). */
   ba: BootstrapSummary;
-  /** Mean over classes of the two-way KL between group score histograms ({@link scoreHistogramKl}). */
+  /**
+   * KL between the groups' score histograms within each true class ({@link scoreHistogramKl}).
+   * With the default `'original'` definition, as the original evaluation: the median and
+   * percentiles of the pool of the four directional KLs of every resample (`estimate`: the
+   * median of the full sample's four); with `'shared-symmetric'`, of the per-resample summary.
+   */
   kl: BootstrapSummary;
 }
 
@@ -85,6 +91,20 @@ export function fairnessReport(input: FairnessReportInput, options: FairnessRepo
     ap: boot((d) => averagePrecision(d.s, d.y)),
     deo: boot((d) => equalOpportunityDifference(d.s, d.y, d.g, threshold)),
     ba: boot((d) => biasAmplification(d.s.map((v) => (v >= threshold ? 1 : 0)), d.y, d.g)),
-    kl: boot((d) => scoreHistogramKl(d.s, d.y, d.g, options.kl).kl),
+    kl:
+      (options.kl?.definition ?? 'original') === 'original'
+        ? bootstrapPooled(
+            n,
+            (idx) => {
+              const d = sub(idx);
+              return scoreHistogramKl(d.s, d.y, d.g, options.kl).perClass.flatMap((c) => [c.kl01, c.kl10]);
+            },
+            { ...options, seed },
+            (four) => {
+              const v = four.slice().sort((a, b) => a - b);
+              return (v[1]! + v[2]!) / 2;
+            },
+          )
+        : boot((d) => scoreHistogramKl(d.s, d.y, d.g, options.kl).kl),
   };
 }

@@ -11,6 +11,13 @@ export type { LatentModel, ImageModel } from './model-fn';
 export { covarianceMatrix, correlationFromCovariance, linearRegression, percentile, type SquareMatrix, type LinearFit } from './stats';
 export { imageGrid, type ImageGrid, type ImageGridOptions } from './image-grid';
 export { latentWalk, type LatentWalkOptions, type LatentWalkResult } from './latent-walk';
+export {
+  covarianceBootstrap,
+  type CovarianceBootstrap,
+  type CovarianceBootstrapOptions,
+  type RankedCovariate,
+  type Interval,
+} from './covariance-bootstrap';
 export { biasReport, topCovarying, type BiasReport, type BiasReportOptions, type CovaryingAttribute } from './bias-report';
 export {
   fitLinearSvm,
@@ -22,6 +29,7 @@ export {
   type LinearFitResult,
   type LinearFitOptions,
   type LinearSvmOptions,
+  type SvmLoss,
 } from './linear-classifier';
 export { complementLatents, type ComplementMode, type ComplementOptions } from './complement';
 export {
@@ -40,6 +48,7 @@ export {
   histogramKl,
   scoreHistogramKl,
   type HistogramKlOptions,
+  type KlDefinition,
   type ClassKl,
 } from './metrics';
 export { bootstrap, type BootstrapOptions, type BootstrapSummary } from './bootstrap';

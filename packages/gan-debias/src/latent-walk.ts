@@ -21,6 +21,22 @@ export interface LatentWalkOptions {
    */
   objective?: 'mean' | 'sum';
   /**
+   * How a step uses the gradient: `'fresh'` (default) adds `stepSize` times the gradient at the
+   * current latent; `'accumulated'` adds `stepSize` times the **sum of all gradients so far** in
+   * this direction, which is what the GAN bias notebook does (it never clears `new_noise.grad`,
+   * so step `k` moves about `k` times as far as the first, and 30 steps travel about 15.5 times
+   * as far as 30 fresh ones). Use `'accumulated'` with `record: 'before-step'`, `steps: 30` and
+   * `stepSize: 1 / 30` to reproduce the notebook's covariances.
+   */
+  gradient?: 'fresh' | 'accumulated';
+  /**
+   * Which positions are recorded in `changes`: `'after-step'` (default) the `steps` positions
+   * reached after each step (offsets `+1..+steps`, `-1..-steps`); `'before-step'` the position
+   * before each step, as the notebook's history (offsets `0..steps-1` and `-0..-(steps-1)`: the
+   * start twice, with zero change, and not the last position).
+   */
+  record?: 'after-step' | 'before-step';
+  /**
    * Record image trajectories for the report. `samples` (default 8) first latents become the
    * grid's rows; columns are the positions from `-steps` to `+steps` whose offset is a multiple
    * of `every` (default 5), ordered from least to most of the target. Other fields are passed
@@ -46,7 +62,8 @@ export interface LatentWalkResult {
   /**
    * Logit changes from the start, `[2 * steps, samples, attributes]` row-major. Block `s`
    * (0-based) holds the position `offsets[s]`: blocks `0..steps-1` are `+1..+steps` (up),
-   * blocks `steps..2*steps-1` are `-1..-steps` (down).
+   * blocks `steps..2*steps-1` are `-1..-steps` (down); with `record: 'before-step'` they are
+   * `0..steps-1` and `0, -1..-(steps-1)`.
    */
   changes: Float32Array;
   /** Signed step offset of each block of `changes`. */
@@ -72,8 +89,9 @@ function resolveTarget(target: number | string, names: string[]): number {
 /**
  * Walks a batch of latents along the gradient of a target attribute's logit, up and down, and
  * records how every attribute's logit changes: the data of a generator-bias report (see
- * {@link biasReport}). A fresh gradient is computed at every step (the original notebook let
- * the gradient accumulate across steps, so its steps grew).
+ * {@link biasReport}). By default a fresh gradient is computed at every step; the original
+ * notebook let the gradient accumulate across steps, so its steps grew (`gradient:
+ * 'accumulated'`, `record: 'before-step'` reproduce it).
  *
  * @param generator - Latents `[n, zDim]` to images `[n, h, w, c]` (model or function).
  * @param classifier - Images to logits `[n, attributes]` (extra dims are flattened).
@@ -106,6 +124,14 @@ export async function latentWalk(
   const stepSize = positiveNumber(options.stepSize ?? 1 / 30, 'latentWalk: stepSize');
   const objective = options.objective ?? 'mean';
   if (objective !== 'mean' && objective !== 'sum') throw new InvalidArgumentError(`latentWalk: objective must be 'mean' or 'sum', got '${String(objective)}'.`);
+  const accumulate = (options.gradient ?? 'fresh') === 'accumulated';
+  if (options.gradient !== undefined && options.gradient !== 'fresh' && options.gradient !== 'accumulated') {
+    throw new InvalidArgumentError(`latentWalk: gradient must be 'fresh' or 'accumulated', got '${String(options.gradient)}'.`);
+  }
+  const before = (options.record ?? 'after-step') === 'before-step';
+  if (options.record !== undefined && options.record !== 'after-step' && options.record !== 'before-step') {
+    throw new InvalidArgumentError(`latentWalk: record must be 'after-step' or 'before-step', got '${String(options.record)}'.`);
+  }
   const imgOpts = options.images;
   const imgSamples = imgOpts ? Math.min(positiveInt(imgOpts.samples ?? 8, 'latentWalk: images.samples'), n) : 0;
   const every = imgOpts ? positiveInt(imgOpts.every ?? 5, 'latentWalk: images.every') : 1;
@@ -161,8 +187,10 @@ export async function latentWalk(
   try {
     for (const sign of [1, -1]) {
       let z = latents.clone();
+      let running: tf.Tensor2D | undefined; // the never-cleared gradient of 'accumulated'
       try {
-        for (let s = 0; s <= steps; s++) {
+        const last = before ? steps - 1 : steps;
+        for (let s = 0; s <= last; s++) {
           const res = evaluate(z, s < steps);
           try {
             const lg = await res.logits.data();
@@ -171,17 +199,24 @@ export async function latentWalk(
                 throw new GanDebiasError(`latentWalk: logits became ${lg[i]} at step ${sign * s}; use a smaller stepSize or fewer steps.`);
               }
             }
-            if (s === 0) {
-              if (sign === 1) startLogits.set(lg);
-            } else {
-              const block = (sign === 1 ? s - 1 : steps + s - 1);
+            if (s === 0 && sign === 1) startLogits.set(lg);
+            if (before || s > 0) {
+              const pos = before ? s : s - 1;
+              const block = sign === 1 ? pos : steps + pos;
               offsets[block] = sign * s;
               const base = block * n * k;
               for (let i = 0; i < n * k; i++) changes[base + i] = lg[i]! - startLogits[i]!;
             }
             keepFrame(sign * s, res.images);
             if (res.grad) {
-              const next = tf.tidy(() => z.add(res.grad!.mul(sign * stepSize)) as tf.Tensor2D);
+              let direction = res.grad;
+              if (accumulate) {
+                const sum: tf.Tensor2D = running ? running.add(res.grad) : res.grad.clone();
+                running?.dispose();
+                running = sum;
+                direction = sum;
+              }
+              const next = tf.tidy(() => z.add(direction.mul(sign * stepSize)) as tf.Tensor2D);
               z.dispose();
               z = next;
             }
@@ -193,6 +228,7 @@ export async function latentWalk(
         }
       } finally {
         z.dispose();
+        running?.dispose();
       }
     }
 

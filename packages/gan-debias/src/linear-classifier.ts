@@ -14,7 +14,7 @@ export interface LinearClassifier {
 export interface LinearFitResult extends LinearClassifier {
   /** Whether the stopping tolerance was met before the iteration cap. */
   converged: boolean;
-  /** Passes over the data (SVM) or L-BFGS iterations (logistic regression) used. */
+  /** Newton steps (SVM, `'newton'`), passes over the data (SVM, `'dual-cd'`) or L-BFGS iterations (logistic regression) used. */
   iterations: number;
 }
 
@@ -24,15 +24,34 @@ export interface LinearFitOptions {
   C?: number;
   /** Rescale so that `|w| = 1` (the intercept scaled alike), as the complement formula needs. Default true. */
   normalize?: boolean;
-  /** Iteration cap: passes over the data for the SVM (default 1000), L-BFGS iterations for logistic regression (default 500). */
+  /** Iteration cap: Newton steps (default 100) or passes over the data (`'dual-cd'`, default 1000) for the SVM, L-BFGS iterations for logistic regression (default 500). */
   maxIterations?: number;
-  /** Stopping tolerance: projected-gradient spread for the SVM (default 1e-3), gradient norm relative to its start for logistic regression (default 1e-6). */
+  /** Stopping tolerance: gradient norm relative to its start for the SVM's Newton solver (default 1e-6) and logistic regression (default 1e-6); projected-gradient spread for the SVM's `'dual-cd'` (default 1e-4, `LinearSVC`'s `tol`). */
   tol?: number;
 }
 
+/**
+ * The loss of {@link fitLinearSvm}: `'squared-hinge'` (default) `max(0, 1 - y s)^2`, the default
+ * of scikit-learn's `LinearSVC` and so of the latent de-biasing notebook; `'hinge'`
+ * `max(0, 1 - y s)`, the classic SVM.
+ */
+export type SvmLoss = 'squared-hinge' | 'hinge';
+
 /** Options of {@link fitLinearSvm}. */
 export interface LinearSvmOptions extends LinearFitOptions {
-  /** Seed of the order in which coordinates are visited. Default 0. */
+  /** See {@link SvmLoss}. Default `'squared-hinge'` (as `LinearSVC`). */
+  loss?: SvmLoss;
+  /**
+   * `'newton'` (default for the squared hinge, which it needs): Newton's method on the primal
+   * with conjugate-gradient steps (generalised Hessian `I + 2C X_A^T X_A` over the margin
+   * violators `A`; the method of liblinear's primal solver, which `LinearSVC` uses when
+   * there are more samples than features), converging in tens of iterations even when the
+   * classes overlap; `iterations` counts Newton steps and `tol` is relative to the first
+   * gradient norm. `'dual-cd'` (default for the hinge): dual coordinate descent, `iterations`
+   * counts passes and `tol` bounds the projected-gradient spread.
+   */
+  solver?: 'newton' | 'dual-cd';
+  /** Seed of the order in which coordinates are visited (`'dual-cd'` only; the Newton solver is deterministic). Default 0. */
   seed?: number;
   /**
    * The constant appended to every sample to learn the intercept (liblinear's bias term, so
@@ -96,9 +115,20 @@ export function linearAccuracy(c: LinearClassifier, z: MatrixLike, labels: Array
 }
 
 /**
- * Fits a linear SVM (hinge loss, L2 penalty: `min 1/2 |w|^2 + C sum_i max(0, 1 - y_i (w . x_i + b))`,
- * with `y_i` in {-1, +1}) by dual coordinate descent (Hsieh et al., ICML 2008, the method of
- * liblinear), on typed arrays. The result is normalised to `|w| = 1` unless `normalize: false`.
+ * Fits an L2-regularised linear SVM by dual coordinate descent (Hsieh et al., ICML 2008, the
+ * method of liblinear), on typed arrays:
+ *
+ * - `loss: 'squared-hinge'` (default): `min 1/2 (|w|^2 + w_b^2) + C sum_i max(0, 1 - y_i (w . x_i + b))^2`,
+ *   the problem scikit-learn's `LinearSVC()` solves by default (and so the notebook's
+ *   `svm.LinearSVC(max_iter=50000)`);
+ * - `loss: 'hinge'`: the same with `max(0, 1 - y_i (w . x_i + b))`.
+ *
+ * `y_i` in {-1, +1}. As in `LinearSVC` the intercept is the weight `w_b` of a constant feature
+ * `interceptScaling` appended to every sample (`b = w_b * interceptScaling`), so it is
+ * penalised like the weights; with the same `C`, `interceptScaling` and loss the optimum is
+ * the one `LinearSVC` converges to (the problem is strictly convex for the squared hinge; only
+ * the order of coordinate updates and the stopping point differ, within `tol`). The result is
+ * normalised to `|w| = 1` unless `normalize: false`.
  *
  * @param z - Latents `[n, d]`.
  * @param labels - 0/1 labels, one per row; both classes must occur.
@@ -106,7 +136,8 @@ export function linearAccuracy(c: LinearClassifier, z: MatrixLike, labels: Array
  * @throws ShapeError / InvalidArgumentError on bad inputs; GanDebiasError if the fit is degenerate.
  * @example
  * ```ts
- * const ht = fitLinearSvm(zTrain, tTrain, { seed: 1 });
+ * const ht = fitLinearSvm(zTrain, tTrain, { seed: 1 });            // squared hinge, as LinearSVC
+ * const hinge = fitLinearSvm(zTrain, tTrain, { loss: 'hinge' });  // the classic hinge loss
  * const acc = linearAccuracy(ht, zVal, tVal);
  * ```
  */
@@ -115,8 +146,23 @@ export function fitLinearSvm(z: MatrixLike, labels: ArrayLike<number>, options: 
   const y = checkCommon(m, labels, 'fitLinearSvm');
   const C = positiveNumber(options.C ?? 1, 'fitLinearSvm: C');
   const maxEpochs = positiveInt(options.maxIterations ?? 1000, 'fitLinearSvm: maxIterations');
-  const tol = positiveNumber(options.tol ?? 1e-3, 'fitLinearSvm: tol');
+  const tol = positiveNumber(options.tol ?? 1e-4, 'fitLinearSvm: tol');
+  const loss = options.loss ?? 'squared-hinge';
+  if (loss !== 'squared-hinge' && loss !== 'hinge') throw new InvalidArgumentError(`fitLinearSvm: loss must be 'squared-hinge' or 'hinge', got '${String(loss)}'.`);
+  // liblinear's dual of the two losses: box [0, C] and no diagonal for the hinge; no upper
+  // bound and a diagonal 1 / (2C) added to Q for the squared hinge.
+  const upper = loss === 'hinge' ? C : Infinity;
+  const diag = loss === 'hinge' ? 0 : 0.5 / C;
   const bias = positiveNumber(options.interceptScaling ?? 1, 'fitLinearSvm: interceptScaling');
+  const solver = options.solver ?? (loss === 'hinge' ? 'dual-cd' : 'newton');
+  if (solver !== 'newton' && solver !== 'dual-cd') throw new InvalidArgumentError(`fitLinearSvm: solver must be 'newton' or 'dual-cd', got '${String(solver)}'.`);
+  if (solver === 'newton') {
+    if (loss === 'hinge') throw new InvalidArgumentError("fitLinearSvm: the hinge loss is not differentiable; use solver 'dual-cd' (its default) with it.");
+    const fit = squaredHingeNewton(m, y, C, bias, options.maxIterations ?? 100, options.tol ?? 1e-6);
+    const raw: LinearClassifier = { w: fit.w, b: fit.wb * bias };
+    const out = options.normalize === false ? raw : normalizeLinear(raw);
+    return { ...out, converged: fit.converged, iterations: fit.iterations };
+  }
   const rng = createRandom(options.seed ?? 0);
   const { rows: n, cols: d, data } = m;
   const w = new Float64Array(d);
@@ -124,7 +170,7 @@ export function fitLinearSvm(z: MatrixLike, labels: ArrayLike<number>, options: 
   const alpha = new Float64Array(n);
   const qii = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    let s = bias * bias;
+    let s = bias * bias + diag;
     for (let j = 0; j < d; j++) s += data[i * d + j]! * data[i * d + j]!;
     qii[i] = s;
   }
@@ -148,15 +194,15 @@ export function fitLinearSvm(z: MatrixLike, labels: ArrayLike<number>, options: 
       const o = i * d;
       let s = wb * bias;
       for (let j = 0; j < d; j++) s += w[j]! * data[o + j]!;
-      const G = yi * s - 1;
       const a = alpha[i]!;
+      const G = yi * s - 1 + diag * a;
       let pg = G;
       if (a === 0) pg = Math.min(G, 0);
-      else if (a === C) pg = Math.max(G, 0);
+      else if (a === upper) pg = Math.max(G, 0);
       if (pg > pgMax) pgMax = pg;
       if (pg < pgMin) pgMin = pg;
       if (pg !== 0 && qii[i]! > 0) {
-        const na = Math.min(Math.max(a - G / qii[i]!, 0), C);
+        const na = Math.min(Math.max(a - G / qii[i]!, 0), upper);
         const delta = (na - a) * yi;
         alpha[i] = na;
         if (delta !== 0) {
@@ -173,6 +219,107 @@ export function fitLinearSvm(z: MatrixLike, labels: ArrayLike<number>, options: 
   const raw: LinearClassifier = { w, b: wb * bias };
   const out = options.normalize === false ? raw : normalizeLinear(raw);
   return { ...out, converged, iterations: epoch };
+}
+
+/**
+ * Newton-CG on `f(theta) = 1/2 |theta|^2 + C sum_i max(0, 1 - y_i theta . [x_i, bias])^2`:
+ * gradient `theta - 2C sum_A m_i y_i x_i` (`m_i = 1 - y_i theta . x_i`, `A = {m_i > 0}`),
+ * generalised Hessian `I + 2C X_A^T X_A` applied by products (no d x d matrix), direction by
+ * conjugate gradients, step by backtracking on `f` (piecewise quadratic, so steps of 1 are
+ * accepted near the optimum and convergence is fast).
+ */
+function squaredHingeNewton(m: Matrix, y: Uint8Array, C: number, bias: number, maxIter: number, tol: number): { w: Float64Array; wb: number; converged: boolean; iterations: number } {
+  positiveInt(maxIter, 'fitLinearSvm: maxIterations');
+  positiveNumber(tol, 'fitLinearSvm: tol');
+  const { rows: n, cols: d, data } = m;
+  const p = d + 1;
+  const sign = new Float64Array(n);
+  for (let i = 0; i < n; i++) sign[i] = y[i] === 1 ? 1 : -1;
+  const dotRow = (i: number, v: Float64Array): number => {
+    let s = v[d]! * bias;
+    const o = i * d;
+    for (let j = 0; j < d; j++) s += v[j]! * data[o + j]!;
+    return s;
+  };
+  const addRow = (i: number, coef: number, out: Float64Array): void => {
+    const o = i * d;
+    for (let j = 0; j < d; j++) out[j]! += coef * data[o + j]!;
+    out[d]! += coef * bias;
+  };
+  const dot = (a: Float64Array, b: Float64Array): number => {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+    return s;
+  };
+  const theta = new Float64Array(p);
+  const margins = new Float64Array(n);
+  const objective = (th: Float64Array, into?: Float64Array): number => {
+    let f = 0.5 * dot(th, th);
+    for (let i = 0; i < n; i++) {
+      const mi = 1 - sign[i]! * dotRow(i, th);
+      if (into) into[i] = mi;
+      if (mi > 0) f += C * mi * mi;
+    }
+    return f;
+  };
+  let f = objective(theta, margins);
+  const grad = new Float64Array(p);
+  const gradient = (): number => {
+    grad.set(theta);
+    for (let i = 0; i < n; i++) if (margins[i]! > 0) addRow(i, -2 * C * margins[i]! * sign[i]!, grad);
+    return Math.sqrt(dot(grad, grad));
+  };
+  const hessTimes = (v: Float64Array, out: Float64Array): void => {
+    out.set(v);
+    for (let i = 0; i < n; i++) if (margins[i]! > 0) addRow(i, 2 * C * dotRow(i, v), out);
+  };
+  const g0 = gradient();
+  let gNorm = g0;
+  let converged = g0 === 0;
+  let it = 0;
+  const dir = new Float64Array(p);
+  const r = new Float64Array(p);
+  const q = new Float64Array(p);
+  const hq = new Float64Array(p);
+  const trial = new Float64Array(p);
+  const trialMargins = new Float64Array(n);
+  while (!converged && it < maxIter) {
+    it++;
+    // Conjugate gradients for H dir = -grad, to a relative residual of min(0.1, sqrt(|g| / |g0|)).
+    dir.fill(0);
+    for (let j = 0; j < p; j++) r[j] = -grad[j]!;
+    q.set(r);
+    let rr = dot(r, r);
+    const cgTol = Math.min(0.1, Math.sqrt(gNorm / g0)) * Math.sqrt(rr);
+    for (let k = 0; k < 2 * p && Math.sqrt(rr) > cgTol; k++) {
+      hessTimes(q, hq);
+      const alpha = rr / dot(q, hq);
+      for (let j = 0; j < p; j++) {
+        dir[j]! += alpha * q[j]!;
+        r[j]! -= alpha * hq[j]!;
+      }
+      const rrNext = dot(r, r);
+      const beta = rrNext / rr;
+      rr = rrNext;
+      for (let j = 0; j < p; j++) q[j] = r[j]! + beta * q[j]!;
+    }
+    const slope = dot(grad, dir);
+    let step = 1;
+    let fTrial = Infinity;
+    for (let ls = 0; ls < 60; ls++) {
+      for (let j = 0; j < p; j++) trial[j] = theta[j]! + step * dir[j]!;
+      fTrial = objective(trial, trialMargins);
+      if (fTrial <= f + 1e-4 * step * slope) break;
+      step *= 0.5;
+    }
+    if (!(fTrial < f)) break; // no decrease left at machine precision
+    theta.set(trial);
+    margins.set(trialMargins);
+    f = fTrial;
+    gNorm = gradient();
+    if (gNorm <= tol * g0) converged = true;
+  }
+  return { w: theta.slice(0, d), wb: theta[d]!, converged, iterations: it };
 }
 
 /**

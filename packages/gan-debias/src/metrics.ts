@@ -145,21 +145,44 @@ export function biasAmplification(predictions: ArrayLike<number>, labels: ArrayL
   return sum / 2;
 }
 
+/**
+ * Which KL between score histograms:
+ * - `'original'` (default): the definition of the original gan-debiasing evaluation code
+ *   (Ramaswamy et al.): each group's scores in `bins` equal-width bins over *that group's own*
+ *   min..max (numpy's `np.histogram(scores, bins=50)`), the integer counts smoothed by a
+ *   Gaussian filter (`scipy.ndimage.gaussian_filter(counts, sigma=1)`: reflect mode, radius
+ *   `round(4 sigma)`, and, because the counts are integers, the smoothed counts truncated to
+ *   integers as scipy does), each normalised and `1e-6` added to every bin (not renormalised);
+ *   the per-class summary of {@link scoreHistogramKl} is the **median of the four directional
+ *   values** `KL(P0||P1)`, `KL(P1||P0)` of the positives and of the negatives (the original
+ *   pools them over bootstrap resamples and takes the median; {@link fairnessReport} does the same).
+ * - `'shared-symmetric'`: this library's earlier definition: both groups on the same bins
+ *   over the pooled range (`binning: 'per-group'` to change that), each bin's probability plus
+ *   `smoothing` and renormalised, summary the mean over the two classes of
+ *   `KL(P0||P1) + KL(P1||P0)` (about twice the original's value).
+ */
+export type KlDefinition = 'original' | 'shared-symmetric';
+
 /** Options of {@link histogramKl} and {@link scoreHistogramKl}. */
 export interface HistogramKlOptions {
+  /** See {@link KlDefinition}. Default `'original'`. */
+  definition?: KlDefinition;
   /** Number of equal-width bins. Default 50 (as Ramaswamy et al.). */
   bins?: number;
+  /** `'original'` only: standard deviation, in bins, of the Gaussian smoothing of the counts. Default 1. */
+  sigma?: number;
   /**
-   * `'shared'` (default): both histograms use the same bins over the range of the pooled
-   * scores, so bin `i` means the same scores in both. `'per-group'`: each histogram spans its
-   * own min..max (the original implementation's choice), so bins are compared by index even
-   * though they cover different scores; kept for comparison with published numbers.
+   * `'shared-symmetric'` only. `'shared'` (default): both histograms use the same bins over the
+   * range of the pooled scores, so bin `i` means the same scores in both. `'per-group'`: each
+   * histogram spans its own min..max, so bins are compared by index even though they cover
+   * different scores.
    */
   binning?: 'shared' | 'per-group';
-  /** Added to every bin's probability before renormalising, so empty bins stay finite. Default 1e-3. */
+  /** `'shared-symmetric'` only: added to every bin's probability before renormalising, so empty bins stay finite. Default 1e-3. */
   smoothing?: number;
 }
 
+/** `'shared-symmetric'` histogram: probabilities plus `smoothing`, renormalised. */
 function histogram(values: Float64Array, lo: number, hi: number, bins: number, smoothing: number): Float64Array {
   const h = new Float64Array(bins);
   const width = (hi - lo) / bins;
@@ -194,24 +217,113 @@ function range(v: Float64Array): [number, number] {
   return [lo, hi];
 }
 
+/** Bin counts as `np.histogram(values, bins)`: `bins + 1` edges from `np.linspace(lo, hi)`, the top edge in the last bin; `lo == hi` widens to `lo - 0.5 .. hi + 0.5`. */
+function numpyHistogram(values: Float64Array, bins: number): Float64Array {
+  let [lo, hi] = range(values);
+  if (lo === hi) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  const step = (hi - lo) / bins;
+  const edge = (i: number): number => (i === bins ? hi : i * step + lo);
+  const norm = bins / (hi - lo);
+  const counts = new Float64Array(bins);
+  for (const v of values) {
+    let b = Math.floor((v - lo) * norm);
+    if (b === bins) b = bins - 1;
+    // numpy corrects the arithmetic index by one where rounding put it on the wrong side of an edge
+    if (v < edge(b)) b--;
+    else if (b !== bins - 1 && v >= edge(b + 1)) b++;
+    counts[b]!++;
+  }
+  return counts;
+}
+
+/** `sum_i a[i]` in numpy's pairwise order for at most 128 values (8 running sums, then the rest). */
+function numpySum(a: number[]): number {
+  if (a.length < 8) return a.reduce((s, v) => s + v, 0);
+  const r = a.slice(0, 8);
+  let i = 8;
+  for (; i + 8 <= a.length; i += 8) for (let j = 0; j < 8; j++) r[j]! += a[i + j]!;
+  let res = r[0]! + r[1]! + (r[2]! + r[3]!) + (r[4]! + r[5]! + (r[6]! + r[7]!));
+  for (; i < a.length; i++) res += a[i]!;
+  return res;
+}
+
+/**
+ * `scipy.ndimage.gaussian_filter` of integer counts: the kernel `exp(-x^2 / (2 sigma^2))` on
+ * `x = -r..r`, `r = floor(4 sigma + 0.5)`, normalised; reflect mode (`d c b a | a b c d | d c b a`);
+ * results truncated toward zero, as scipy writes them into the counts' integer dtype.
+ */
+function gaussianSmoothCounts(counts: Float64Array, sigma: number): Float64Array {
+  const r = Math.floor(4 * sigma + 0.5);
+  const raw: number[] = [];
+  for (let x = -r; x <= r; x++) raw.push(Math.exp((-0.5 / (sigma * sigma)) * x * x));
+  const total = numpySum(raw);
+  const w = raw.map((v) => v / total);
+  const n = counts.length;
+  const at = (i: number): number => {
+    // reflect about the half-sample edges; repeat for kernels wider than the signal
+    let k = i;
+    for (;;) {
+      if (k < 0) k = -k - 1;
+      else if (k >= n) k = 2 * n - k - 1;
+      else return counts[k]!;
+    }
+  };
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let acc = counts[i]! * w[r]!;
+    for (let j = 1; j <= r; j++) acc += (at(i + j) + at(i - j)) * w[r + j]!;
+    out[i] = Math.trunc(acc);
+  }
+  return out;
+}
+
+/** The original evaluation's smoothed histogram of one group (see {@link KlDefinition}). */
+function originalHistogram(values: Float64Array, bins: number, sigma: number, name: string): Float64Array {
+  const s = gaussianSmoothCounts(numpyHistogram(values, bins), sigma);
+  let total = 0;
+  for (const v of s) total += v;
+  if (!(total > 0)) {
+    throw new GanDebiasError(`${name}: the smoothed histogram of ${values.length} scores is empty (integer-truncated smoothing of too few scores); use more samples or the 'shared-symmetric' definition.`);
+  }
+  const p = new Float64Array(bins);
+  for (let i = 0; i < bins; i++) p[i] = s[i]! / total + 1e-6;
+  return p;
+}
+
 /**
  * KL divergences, both directions, between the smoothed histograms of two score samples:
  * `KL(P_a || P_b) = sum_i P_a(i) log(P_a(i) / P_b(i))` in nats.
  *
+ * By default the original evaluation's histograms (per-group bins, Gaussian-smoothed counts);
+ * see {@link KlDefinition}.
+ *
  * @param a - First sample (non-empty).
  * @param b - Second sample (non-empty).
- * @param options - Bins, binning and smoothing; see {@link HistogramKlOptions}.
+ * @param options - Definition, bins and smoothing; see {@link HistogramKlOptions}.
+ * @throws GanDebiasError (`'original'`) when a sample is too small for its smoothed histogram to keep any count.
  * @returns `{ ab: KL(P_a || P_b), ba: KL(P_b || P_a) }`.
  */
 export function histogramKl(a: ArrayLike<number>, b: ArrayLike<number>, options: HistogramKlOptions = {}): { ab: number; ba: number } {
   const sa = toScores(a, undefined, 'histogramKl: a');
   const sb = toScores(b, undefined, 'histogramKl: b');
   const bins = positiveInt(options.bins ?? 50, 'histogramKl: bins');
+  const definition = options.definition ?? 'original';
+  let pa: Float64Array;
+  let pb: Float64Array;
+  if (definition === 'original') {
+    const sigma = options.sigma ?? 1;
+    if (!(sigma > 0) || !Number.isFinite(sigma)) throw new InvalidArgumentError(`histogramKl: sigma must be a finite positive number, got ${sigma}.`);
+    pa = originalHistogram(sa, bins, sigma, 'histogramKl');
+    pb = originalHistogram(sb, bins, sigma, 'histogramKl');
+    return { ab: kl(pa, pb), ba: kl(pb, pa) };
+  }
+  if (definition !== 'shared-symmetric') throw new InvalidArgumentError(`histogramKl: definition must be 'original' or 'shared-symmetric', got '${String(definition)}'.`);
   const smoothing = options.smoothing ?? 1e-3;
   if (!(smoothing > 0) || !Number.isFinite(smoothing)) throw new InvalidArgumentError(`histogramKl: smoothing must be a finite positive number, got ${smoothing}.`);
   const binning = options.binning ?? 'shared';
-  let pa: Float64Array;
-  let pb: Float64Array;
   if (binning === 'shared') {
     const [loA, hiA] = range(sa);
     const [loB, hiB] = range(sb);
@@ -240,9 +352,11 @@ export interface ClassKl {
 
 /**
  * KL divergence between the score histograms of the two protected groups within each true
- * class, both directions. The summary `kl` is the mean over the two classes of
- * `KL(P0 || P1) + KL(P1 || P0)`; zero means the classifier's scores do not depend on the group
- * once the true class is known.
+ * class, both directions. The summary `kl` is, by default (`'original'`), the median of the
+ * four directional values (positives and negatives, both directions), as the original
+ * evaluation code; with `definition: 'shared-symmetric'` the mean over the two classes of
+ * `KL(P0 || P1) + KL(P1 || P0)` (see {@link KlDefinition}). Zero means the classifier's scores
+ * do not depend on the group once the true class is known.
  *
  * @param scores - Classifier scores.
  * @param labels - True 0/1 target labels.
@@ -268,6 +382,10 @@ export function scoreHistogramKl(
     }
     const { ab, ba } = histogramKl(cells[0]!, cells[1]!, options);
     perClass.push({ label, kl01: ab, kl10: ba });
+  }
+  if ((options.definition ?? 'original') === 'original') {
+    const v = perClass.flatMap((c) => [c.kl01, c.kl10]).sort((x, y) => x - y);
+    return { kl: (v[1]! + v[2]!) / 2, perClass };
   }
   const kl = perClass.reduce((acc, c) => acc + c.kl01 + c.kl10, 0) / perClass.length;
   return { kl, perClass };

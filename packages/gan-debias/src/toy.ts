@@ -1,6 +1,6 @@
 import { createRandom, InvalidArgumentError } from '@dbvae/backend';
 import { complementLatents } from './complement';
-import { fitLinearSvm, linearAccuracy, linearScores, type LinearFitResult } from './linear-classifier';
+import { fitLinearSvm, linearAccuracy, linearScores, type LinearFitResult, type SvmLoss } from './linear-classifier';
 import { positiveInt, type Matrix } from './matrix';
 import { histogramKl, type HistogramKlOptions } from './metrics';
 
@@ -72,7 +72,9 @@ export interface ToyReproductionOptions extends ToyLatentOptions {
   validation?: number;
   /** SVM regularisation `C`. Default 1. */
   C?: number;
-  /** Histogram options of the KL comparison (default 50 shared bins). */
+  /** SVM loss. Default `'squared-hinge'` (the notebook's `LinearSVC`). */
+  loss?: SvmLoss;
+  /** Histogram options of the KL comparison (default: the original definition, 50 bins per group). */
   kl?: HistogramKlOptions;
 }
 
@@ -92,6 +94,10 @@ export interface ToyReproductionResult {
   maxTargetShift: number;
   /** Largest `|h_g(z') + h_g(z)|` over the test set (0 up to rounding). */
   maxProtectedError: number;
+  /** Fraction of test latents whose predicted protected label (`h_g >= 0`) differs between `z` and `z'` (1 for a complement; 0 for `z' = z`). */
+  protectedFlipRate: number;
+  /** Fraction of test latents whose predicted target label (`h_t >= 0`) is the same for `z` and `z'`. */
+  targetKeepRate: number;
   /** The fitted target classifier `h_t`. */
   target: LinearFitResult;
   /** The fitted protected classifier `h_g`. */
@@ -124,8 +130,8 @@ export function toyReproduction(options: ToyReproductionOptions = {}): ToyReprod
   const zVa = selectRows(data.z, va);
   const zTe = selectRows(data.z, te);
   const C = options.C ?? 1;
-  const ht = fitLinearSvm(zTr, pickL(data.t, tr), { C, seed: 1 });
-  const hg = fitLinearSvm(zTr, pickL(data.g, tr), { C, seed: 2 });
+  const ht = fitLinearSvm(zTr, pickL(data.t, tr), { C, seed: 1, loss: options.loss });
+  const hg = fitLinearSvm(zTr, pickL(data.g, tr), { C, seed: 2, loss: options.loss });
   const targetAccuracy = linearAccuracy(ht, zVa, pickL(data.t, va));
   const protectedAccuracy = linearAccuracy(hg, zVa, pickL(data.g, va));
   let cosine = 0;
@@ -138,9 +144,13 @@ export function toyReproduction(options: ToyReproductionOptions = {}): ToyReprod
   const sgp = linearScores(hg, zPrime);
   let maxTargetShift = 0;
   let maxProtectedError = 0;
+  let flipped = 0;
+  let kept = 0;
   for (let i = 0; i < st.length; i++) {
     maxTargetShift = Math.max(maxTargetShift, Math.abs(stp[i]! - st[i]!));
     maxProtectedError = Math.max(maxProtectedError, Math.abs(sgp[i]! + sg[i]!));
+    if (sgp[i]! >= 0 !== sg[i]! >= 0) flipped++;
+    if (stp[i]! >= 0 === st[i]! >= 0) kept++;
   }
   const before: [number[], number[]] = [[], []];
   const after: [number[], number[]] = [[], []];
@@ -159,6 +169,8 @@ export function toyReproduction(options: ToyReproductionOptions = {}): ToyReprod
     klAfter: histogramKl(after[0], after[1], options.kl),
     maxTargetShift,
     maxProtectedError,
+    protectedFlipRate: flipped / st.length,
+    targetKeepRate: kept / st.length,
     target: ht,
     protectedAttr: hg,
   };

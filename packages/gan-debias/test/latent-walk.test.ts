@@ -141,6 +141,7 @@ describe('latentWalk with a linear generator and classifier (closed form)', () =
     const z = tf.tensor2d(fixtureValues(n * d, 9), [n, d]);
     await expectNoTensorLeaks(() => latentWalk(gen, classifier, z, { target: 1, steps: 3, stepSize: 0.2, images: { samples: 3, every: 1 } }), 3);
     await expectNoTensorLeaks(() => latentWalk(gen, classifier, z, { target: 'attr2', steps: 2 }), 3);
+    await expectNoTensorLeaks(() => latentWalk(gen, classifier, z, { target: 1, steps: 3, gradient: 'accumulated', record: 'before-step', images: { samples: 2, every: 1 } }), 3);
     z.dispose();
     gen.dispose();
   });
@@ -152,6 +153,8 @@ describe('latentWalk with a linear generator and classifier (closed form)', () =
     await expect(latentWalk(gen, classifier, z, { target: 'nope' })).rejects.toThrow(InvalidArgumentError);
     await expect(latentWalk(gen, classifier, z, { target: 0, steps: 0 })).rejects.toThrow(InvalidArgumentError);
     await expect(latentWalk(gen, classifier, z, { target: 0, attributeNames: ['x'] })).rejects.toThrow(InvalidArgumentError);
+    await expect(latentWalk(gen, classifier, z, { target: 0, gradient: 'x' as 'fresh' })).rejects.toThrow(InvalidArgumentError);
+    await expect(latentWalk(gen, classifier, z, { target: 0, record: 'x' as 'after-step' })).rejects.toThrow(InvalidArgumentError);
     const z1 = tf.zeros([n]) as unknown as tf.Tensor2D;
     await expect(latentWalk(gen, classifier, z1, { target: 0 })).rejects.toThrow(ShapeError);
     z1.dispose();

@@ -43,7 +43,7 @@ describe('fitLinearSvm', () => {
   it('reaches the minimum of the hinge objective (no random perturbation improves it)', () => {
     const { z, y } = blobs(120, 4, 0.8, 1);
     const C = 0.5;
-    const fit = fitLinearSvm(z, y, { C, normalize: false, tol: 1e-6, maxIterations: 5000, seed: 3 });
+    const fit = fitLinearSvm(z, y, { C, loss: 'hinge', normalize: false, tol: 1e-6, maxIterations: 5000, seed: 3 });
     expect(fit.converged).toBe(true);
     const f0 = hingeObjective(z, y, fit.w, fit.b, C, 1);
     const rng = createRandom(9);

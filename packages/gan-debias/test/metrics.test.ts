@@ -62,19 +62,22 @@ describe('metrics on hand-computed cases', () => {
 
   it('histogramKl with shared and per-group bins', () => {
     // shared [0, 1] in 2 bins: P_a = [2/3, 1/3], P_b = [1/3, 2/3]; KL = (1/3) ln 2 both ways
-    const shared = histogramKl([0, 0, 1], [0, 1, 1], { bins: 2, smoothing: 1e-12 });
+    const shared = histogramKl([0, 0, 1], [0, 1, 1], { definition: 'shared-symmetric', bins: 2, smoothing: 1e-12 });
     expect(shared.ab).toBeCloseTo(Math.log(2) / 3, 9);
     expect(shared.ba).toBeCloseTo(Math.log(2) / 3, 9);
     // per-group ranges: a = [0, 1] -> [1/2, 1/2]; b = [10, 11, 11] -> [1/3, 2/3]
-    const per = histogramKl([0, 1], [10, 11, 11], { bins: 2, smoothing: 1e-12, binning: 'per-group' });
+    const per = histogramKl([0, 1], [10, 11, 11], { definition: 'shared-symmetric', bins: 2, smoothing: 1e-12, binning: 'per-group' });
     expect(per.ab).toBeCloseTo(0.5 * Math.log(1.5) + 0.5 * Math.log(0.75), 9);
     // the same samples on shared bins do not overlap at all: KL ~ ln(1 / smoothing)
-    const disjoint = histogramKl([0, 1], [10, 11, 11], { bins: 2, smoothing: 1e-3 });
+    const disjoint = histogramKl([0, 1], [10, 11, 11], { definition: 'shared-symmetric', bins: 2, smoothing: 1e-3 });
     expect(disjoint.ab).toBeGreaterThan(5);
     expect(Number.isFinite(disjoint.ab)).toBe(true);
-    expect(histogramKl([1, 2, 3], [3, 2, 1]).ab).toBeCloseTo(0, 12);
+    expect(histogramKl([1, 2, 3], [3, 2, 1], { definition: 'shared-symmetric' }).ab).toBeCloseTo(0, 12);
     expect(() => histogramKl([], [1])).toThrow(ShapeError);
-    expect(() => histogramKl([1], [1], { binning: 'x' as 'shared' })).toThrow(InvalidArgumentError);
+    expect(() => histogramKl([1], [1], { definition: 'shared-symmetric', binning: 'x' as 'shared' })).toThrow(InvalidArgumentError);
+    expect(() => histogramKl([1], [1], { definition: 'x' as 'original' })).toThrow(InvalidArgumentError);
+    // original definition: three scores smoothed over 50 bins keep no integer count
+    expect(() => histogramKl([1, 2, 3], [1, 2, 3])).toThrow(GanDebiasError);
   });
 
   it('scoreHistogramKl compares groups within each true class', () => {
@@ -82,7 +85,7 @@ describe('metrics on hand-computed cases', () => {
     const scores = [0, 0, 1, 0, 1, 1, 0.2, 0.7, 0.2, 0.7];
     const labels = [1, 1, 1, 1, 1, 1, 0, 0, 0, 0];
     const groups = [0, 0, 0, 1, 1, 1, 0, 0, 1, 1];
-    const r = scoreHistogramKl(scores, labels, groups, { bins: 2, smoothing: 1e-12 });
+    const r = scoreHistogramKl(scores, labels, groups, { definition: 'shared-symmetric', bins: 2, smoothing: 1e-12 });
     expect(r.perClass[0]!.kl01).toBeCloseTo(0, 9);
     expect(r.perClass[1]!.kl01).toBeCloseTo(Math.log(2) / 3, 9);
     expect(r.kl).toBeCloseTo((2 * Math.log(2)) / 3 / 2, 9);
@@ -153,5 +156,12 @@ describe('bootstrap and fairnessReport', () => {
     expect(fair.deo.median).toBeLessThanOrEqual(fair.deo.high);
     expect(fair.ap.median).toBeGreaterThan(0.6);
     expect(() => fairnessReport({ scores: fairTest.s, labels: fairTest.y, groups: fairTest.g })).toThrow(InvalidArgumentError);
+    // KL, original definition: the estimate is the median of the full sample's four directional
+    // KLs, and the bootstrap pools four values per resample
+    const four = scoreHistogramKl(biasedTest.s, biasedTest.y, biasedTest.g).perClass.flatMap((c) => [c.kl01, c.kl10]).sort((a, b) => a - b);
+    expect(biased.kl.estimate).toBeCloseTo((four[1]! + four[2]!) / 2, 12);
+    expect(biased.kl.valid).toBe(100);
+    const shared = fairnessReport({ scores: biasedTest.s, labels: biasedTest.y, groups: biasedTest.g, validation: { scores: biasedVal.s, labels: biasedVal.y } }, { ...opts, kl: { definition: 'shared-symmetric' } });
+    expect(shared.kl.estimate).toBeCloseTo(scoreHistogramKl(biasedTest.s, biasedTest.y, biasedTest.g, { definition: 'shared-symmetric' }).kl, 12);
   });
 });

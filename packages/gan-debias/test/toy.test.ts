@@ -60,9 +60,12 @@ describe('toy reproduction (latent de-biasing notebook, scaled)', () => {
       expect(r.targetAccuracy).toBeGreaterThan(0.96);
       expect(r.protectedAccuracy).toBeGreaterThan(0.72);
       expect(r.protectedAccuracy).toBeLessThan(0.9);
-      // z' keeps every target score and negates every protected score
+      // z' keeps every target score and negates every protected score (z' = z would keep the
+      // target but fail the negation, the flip rate and the protected error)
       expect(r.maxTargetShift).toBeLessThan(1e-9);
       expect(r.maxProtectedError).toBeLessThan(1e-9);
+      expect(r.protectedFlipRate).toBe(1);
+      expect(r.targetKeepRate).toBe(1);
       // before: the target scores of g=0 and g=1 differ clearly; after: the two pooled sets hold the same scores
       expect(r.klBefore.ab).toBeGreaterThan(0.5);
       expect(r.klBefore.ba).toBeGreaterThan(0.5);
@@ -71,3 +74,4 @@ describe('toy reproduction (latent de-biasing notebook, scaled)', () => {
     }
   });
 });
+
