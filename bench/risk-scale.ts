@@ -182,6 +182,7 @@ async function main(): Promise<void> {
       if (r.status !== 0) throw new Error(`memory child failed: ${r.stderr}`);
       const m = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { rows: number; baselineMiB: number; peakMiB: number; extraMiB: number; lifetimePeakExtraMiB: number; seconds: number };
       memory.push({ images: n, fileMiB: (n * IMAGE) / 2 ** 20, baselineMiB: m.baselineMiB, peakMiB: m.peakMiB, extraMiB: m.extraMiB, lifetimePeakExtraMiB: m.lifetimePeakExtraMiB, within256: m.lifetimePeakExtraMiB <= 256, imagesPerSecond: n / m.seconds });
+      console.log(`memory: ${JSON.stringify(memory.at(-1))}`);
     }
     printTable(
       ['images', 'file MiB', 'baseline RSS MiB', 'peak RSS MiB', 'peak - baseline MiB', 'lifetime peak - baseline MiB', '<= 256 MiB', 'img/s (narrow CNN)'],

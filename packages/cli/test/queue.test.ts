@@ -102,7 +102,7 @@ function workerProcess(url: string, log: string[]): ChildProcess {
   return child;
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
+async function until(condition: () => boolean, what: string, timeoutMs = 240_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -114,7 +114,8 @@ const kill = (p: ChildProcess | undefined): void => {
   if (p && p.exitCode === null) p.kill('SIGKILL');
 };
 
-describe.skipIf(!REDIS && !SHARED_URL)('scoring through BullMQ on a real Redis', () => {
+// Worker processes start from source through tsx: slow on a loaded machine, hence the long timeout.
+describe.skipIf(!REDIS && !SHARED_URL)('scoring through BullMQ on a real Redis', { timeout: 300_000 }, () => {
   let redis: TestRedis | undefined;
   let url: string;
   beforeAll(async () => {
