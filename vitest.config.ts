@@ -17,6 +17,9 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     environment: 'node',
+    // The suites choose tfjs's cpu backend on purpose (exact, deterministic); the cpu-fallback
+    // tests set their own policy.
+    env: { DBVAE_CPU_FALLBACK: 'allow' },
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -1,4 +1,4 @@
-import { createRandom, InvalidArgumentError, tf, type Random } from '@dbvae/backend';
+import { checkTrainingBackend, createRandom, InvalidArgumentError, tf, type Random } from '@dbvae/backend';
 import { samplingWeights } from '@dbvae/resampling';
 import { detectPosteriorCollapse, type CollapseOptions, type CollapseReport } from './collapse';
 import type { DBVAE } from './dbvae';
@@ -260,6 +260,7 @@ export async function trainDBVAE(model: DBVAE, data: TrainingData, options: Trai
     }
     if (collapse.patience !== undefined) assertPositiveInt('trainDBVAE', 'collapse.patience', collapse.patience);
   }
+  checkTrainingBackend('trainDBVAE');
   const k = model.latentDim;
   const uniform = !debias || alpha === Infinity;
   const hooks: LoopHooks = {
@@ -338,6 +339,7 @@ export async function trainClassifier(model: tf.LayersModel, data: TrainingData,
   if (outShape.length !== 2 || outShape[1] !== 1) throw new InvalidArgumentError(`trainClassifier: the model must output [n, 1] logits, got [${outShape}].`);
   const { workers = 0 } = options;
   if (!Number.isInteger(workers) || workers < 0) throw new InvalidArgumentError(`trainClassifier: workers must be a non-negative integer, got ${workers}.`);
+  checkTrainingBackend('trainClassifier');
   let parallel: Promise<DataParallelTrainer> | undefined;
   const hooks: LoopHooks = {
     stopOnCollapse: false,

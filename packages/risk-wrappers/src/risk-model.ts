@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ShapeError, createRandom, tf } from '@dbvae/backend';
+import { InvalidArgumentError, ShapeError, checkTrainingBackend, createRandom, tf } from '@dbvae/backend';
 import { type CompileOptions, type LossFn, type OptimizerSpec, isClassificationLoss, resolveLoss } from './compile-options';
 import { NotReadyError } from './errors';
 import { RiskTensor, type RiskFields } from './risk-tensor';
@@ -138,6 +138,7 @@ export abstract class RiskModel {
     if (n === 0) throw new InvalidArgumentError(`${this.kind}.fit: no samples.`);
     assertFinite([...xs, ...ys], `${this.kind}.fit`);
     this.requireLoss();
+    checkTrainingBackend(`${this.kind}.fit`);
     const rng = createRandom(seed);
     const history: History = { epoch: [], loss: [] };
     const order = Array.from({ length: n }, (_, i) => i);
