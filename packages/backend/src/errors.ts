@@ -76,6 +76,22 @@ export class CpuFallbackError extends BackendError {
   }
 }
 
+/**
+ * A `file://` model directory could not be written or read (a missing or unwritable
+ * directory, a missing `weights.bin`), or `file://` was used outside Node. `code` is `'E_FILE_IO'`.
+ */
+export class FileSystemIOError extends DbvaeError {
+  override readonly name: string = 'FileSystemIOError';
+
+  /**
+   * @param message What went wrong and what to change.
+   * @param options `cause`: the error that led to this one.
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'E_FILE_IO', options);
+  }
+}
+
 /** An argument is out of its domain: a negative size, an unknown option, a non-finite number. `code` is `'E_INVALID_ARGUMENT'`. */
 export class InvalidArgumentError extends DbvaeError {
   override readonly name: string = 'InvalidArgumentError';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendError, WasmBinaryError } from './errors';
+import { registerFileSystemIO } from './file-system-io';
 import { registerWasmKernels } from './wasm-kernels/register';
 
 /** The backends dbvae knows how to pick, fastest first. */
@@ -231,6 +232,7 @@ async function choose(options: InitBackendOptions): Promise<BackendDescription> 
     throw new BackendError(`No usable tfjs backend among [${order.join(', ')}]:\n${why}\nInstall @tensorflow/tfjs-backend-wasm or unset DBVAE_BACKEND.`);
   }
   await tf.ready();
+  registerFileSystemIO();
   const registration = chosen === 'wasm' ? registerWasmKernels({ faster: options.fasterKernels ?? true }) : { added: [], replaced: [] };
   const description: BackendDescription = {
     name: chosen,
