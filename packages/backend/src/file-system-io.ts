@@ -119,7 +119,9 @@ export function registerFileSystemIO(): boolean {
     if (tf.findBackendFactory('tensorflow') != null) return null;
     return fileSystemIOHandler(url);
   };
-  tf.io.registerSaveRouter(route);
-  tf.io.registerLoadRouter(route);
+  // tfjs's routers return null for URLs they do not serve; its IORouter type omits that.
+  const router = route as unknown as Parameters<typeof tf.io.registerSaveRouter>[0];
+  tf.io.registerSaveRouter(router);
+  tf.io.registerLoadRouter(router);
   return true;
 }
