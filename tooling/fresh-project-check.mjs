@@ -14,6 +14,7 @@
  *
  * Builds the packages first when their dist is missing. Needs the npm registry (tfjs).
  */
+/* global process, console, URL */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -31,7 +31,12 @@ export interface BackendDescription {
   /** Backend kernels dbvae replaced by faster versions (wasm only; see `fasterKernels`). */
   replacedKernels: string[];
   /** Wasm feature flags, when the wasm backend is chosen. */
-  wasm?: { simd: boolean; threads: boolean };
+  wasm?: {
+    /** Whether the SIMD binary runs (`WASM_HAS_SIMD_SUPPORT`). */
+    simd: boolean;
+    /** Whether the multi-threaded binary runs (`WASM_HAS_MULTITHREAD_SUPPORT`; false in Node). */
+    threads: boolean;
+  };
 }
 
 /** Options of {@link initBackend}. */

@@ -121,7 +121,18 @@ export interface TrainDBVAEOptions extends CommonTrainOptions {
    * `patience` (consecutive collapsed checks before a warning; default 1) and `stopOnCollapse`
    * (default false: warn and go on). `false` disables it.
    */
-  collapse?: false | (CollapseOptions & { checkSize?: number; stopOnCollapse?: boolean; warmupEpochs?: number; patience?: number });
+  collapse?:
+    | false
+    | (CollapseOptions & {
+        /** Faces in the batch the check encodes. Default 64. */
+        checkSize?: number;
+        /** End training at the first warning instead of going on. Default false. */
+        stopOnCollapse?: boolean;
+        /** Epochs, from epoch 0, whose checks are recorded but never warn. Default 1. */
+        warmupEpochs?: number;
+        /** Consecutive collapsed checks before a warning. Default 1. */
+        patience?: number;
+      });
 }
 
 interface LoopHooks {

@@ -36,7 +36,9 @@ export interface FitOptions {
 
 /** What {@link RiskModel.fit} returns: the mean loss of each epoch. */
 export interface History {
+  /** Epoch indices, from 0. */
   epoch: number[];
+  /** Mean training loss of each epoch. */
   loss: number[];
 }
 

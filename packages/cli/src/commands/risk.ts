@@ -17,6 +17,7 @@ export interface RiskOptions {
   model: string;
   /** Lab-layout HDF5 file or folder of images. */
   data: string;
+  /** Which risk wrapper scores the samples. */
   wrapper: WrapperKind;
   /** Per-sample scores file (.csv or .json). */
   out: string;
@@ -26,6 +27,7 @@ export interface RiskOptions {
   epochs: number;
   /** Use at most this many samples (the first ones). */
   maxSamples: number;
+  /** Seed of the wrapper's initialisers and sampling. */
   seed: number;
 }
 

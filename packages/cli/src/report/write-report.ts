@@ -33,7 +33,12 @@ function slug(text: string): string {
 }
 
 /** Builds the page description (sections, cards, chart specs) from report data; no I/O. */
-export function planReport(data: ReportData): { doc: Omit<ReportDocument, 'sections'>; sections: PlannedSection[] } {
+export function planReport(data: ReportData): {
+  /** Title, subtitle and summary cards. */
+  doc: Omit<ReportDocument, 'sections'>;
+  /** The sections with their charts, grids, tables and text, not yet rendered. */
+  sections: PlannedSection[];
+} {
   if (!data.title) throw new InvalidArgumentError('writeReport: the report needs a title.');
   const sections: PlannedSection[] = [];
   const cards: SummaryCard[] = [];
@@ -117,16 +122,36 @@ export function planReport(data: ReportData): { doc: Omit<ReportDocument, 'secti
 
 /** A section before rendering: charts are still specs and grids still pixels. */
 export interface PlannedSection {
+  /** Anchor id of the section. */
   id: string;
+  /** Section heading. */
   title: string;
+  /** A paragraph under the heading. */
   intro?: string;
+  /** Its contents, in order. */
   items: PlannedItem[];
 }
 
 /** A block before rendering. */
 export type PlannedItem =
-  | { kind: 'chart'; name: string; spec: ChartSpec; caption?: string }
-  | { kind: 'grid'; name: string; grid: NonNullable<ReportData['imageGrids']>[number] }
+  | {
+    /** A chart. */
+    kind: 'chart';
+    /** File name stem of its PNG. */
+    name: string;
+    /** Its Vega-Lite specification. */
+    spec: ChartSpec;
+    /** Caption under it. */
+    caption?: string;
+  }
+  | {
+    /** An image grid. */
+    kind: 'grid';
+    /** File name stem of its PNG. */
+    name: string;
+    /** The images and their layout. */
+    grid: NonNullable<ReportData['imageGrids']>[number];
+  }
   | Exclude<ReportBlock, { kind: 'chart' } | { kind: 'image' }>;
 
 /**
