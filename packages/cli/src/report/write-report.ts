@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from '@dbvae/backend';
 import { writeDirAtomic } from '../fs-atomic';
 import { REPORT_PALETTE, accuracyVsRiskChart, groupProbabilityChart, lossCurveChart, samplingWeightsChart, type ChartSpec } from './charts';
-import { assembleReportHtml, type ReportBlock, type ReportDocument, type ReportSection, type SummaryCard } from './html';
+import { assembleReportHtml, type ReportBlock, type ReportDocument, type ReportSection, type SummaryCard, type TableBlock, type TextBlock } from './html';
 import { imageGridPng } from './image-grid';
 import { renderChartSvg, svgToPng } from './render';
 import type { ReportData } from './types';
@@ -152,7 +152,8 @@ export type PlannedItem =
     /** The images and their layout. */
     grid: NonNullable<ReportData['imageGrids']>[number];
   }
-  | Exclude<ReportBlock, { kind: 'chart' } | { kind: 'image' }>;
+  | TableBlock
+  | TextBlock;
 
 /**
  * Writes a self-contained report folder: `index.html` (inline CSS and SVG charts, no scripts,
