@@ -59,7 +59,7 @@ async function run(config: LabConfig, signal: AbortSignal): Promise<void> {
   const { size } = config;
   const synth = generateSynthFaces({ n: config.n, size, seed: config.seed });
   const data = FaceDataset.fromArrays({ ...synth, seed: config.seed });
-  const faces = synth.attributes.filter((a) => a.group !== undefined);
+  const faces = synth.attributes.filter((_, i) => synth.labels[i] === 1);
   post({ type: 'data', trainImages: config.n, darkShare: faces.filter((a) => a.group?.startsWith('D')).length / Math.max(1, faces.length) });
   const test = generateSynthFaces({ n: 4 * config.testPerGroup, size, seed: config.seed + 1, faceFraction: 1, groups: [...GROUPS] });
   const testGroups = test.attributes.map((a) => a.group ?? '?');
@@ -115,7 +115,7 @@ async function run(config: LabConfig, signal: AbortSignal): Promise<void> {
 
   // 3. Representation bias of the CNN's features (lab 3's histogram), fitted on training faces.
   const wrapper = new HistogramWrapper(cnn, { numBins: 5, queueSize: 2000, score: 'logProb' });
-  const { x: trainFaces, y: trainLabels } = data.getBatch(Math.min(2000, faces.length), { onlyFaces: true });
+  const { x: trainFaces, y: trainLabels } = data.getBatch(Math.min(2000, data.numFaces), { onlyFaces: true });
   wrapper.fitHistogram(trainFaces);
   tf.dispose([trainFaces, trainLabels]);
   const risk = wrapper.predict(xTest, { batchSize: 256 });
