@@ -84,12 +84,13 @@ async function labCheck(browser: Browser): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     const errors: string[] = [];
     watchConsole(page, errors);
-    const query = 'n=256&size=16&epochs=1&filters=4&dense=16&latent=4&test=12&backend=wasm&autostart=1';
+    // Tiny sizes by default; E2E_LAB_QUERY measures others (e.g. the page's defaults: 'backend=wasm&autostart=1').
+    const query = process.env['E2E_LAB_QUERY'] ?? 'n=256&size=16&epochs=1&filters=4&dense=16&latent=4&test=12&backend=wasm&autostart=1';
     const started = Date.now();
     await page.goto(`${url}?${query}`);
-    await page.waitForFunction(() => document.body.dataset['firstModelSeconds'] !== undefined || document.body.dataset['state'] === 'error', undefined, { timeout: 300_000 });
+    await page.waitForFunction(() => document.body.dataset['firstModelSeconds'] !== undefined || document.body.dataset['state'] === 'error', undefined, { timeout: 1_500_000 });
     const firstModel = Number(await page.evaluate(() => document.body.dataset['firstModelSeconds']));
-    await page.waitForFunction(() => document.body.dataset['trained'] === 'true' || document.body.dataset['state'] === 'error', undefined, { timeout: 300_000 });
+    await page.waitForFunction(() => document.body.dataset['trained'] === 'true' || document.body.dataset['state'] === 'error', undefined, { timeout: 1_500_000 });
     const status = await page.textContent('#status');
     check((await page.evaluate(() => document.body.dataset['state'])) === 'ready', `the lab did not finish: ${status}`);
     const backend = await page.textContent('#backend');
@@ -128,7 +129,7 @@ async function labCheck(browser: Browser): Promise<void> {
     check(probability >= 0 && probability <= 1, `dropped image: probability ${probability}`);
     check(representation >= 0 && representation <= 100, `dropped image: representation ${representation}`);
     check((await card.textContent())?.includes('my-face.png'), 'the score card does not name the dropped file');
-    await page.screenshot({ path: join(labDir, 'screenshot.png'), fullPage: true });
+    await page.screenshot({ path: process.env['E2E_LAB_SCREENSHOT'] ?? join(labDir, 'screenshot.png'), fullPage: true });
     check(errors.length === 0, `console errors on the lab page:\n${errors.join('\n')}`);
     console.log(
       `web-lab: OK on ${backend}; first trained model after ${firstModel.toFixed(1)} s in the page, both models and figures after ${((Date.now() - started) / 1000).toFixed(1)} s; ` +

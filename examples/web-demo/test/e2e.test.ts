@@ -22,6 +22,9 @@ import { encodePng } from '../scripts/png';
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`web-demo e2e: skipped, ${CHROMIUM} not found (install Debian's chromium package to run it).`);
+// The page is built from the packages' dist, as an app would use them.
+const hasDist = ['backend', 'risk-wrappers'].every((p) => existsSync(fileURLToPath(new URL(`../../../packages/${p}/dist/index.js`, import.meta.url))));
+if (hasChromium && !hasDist) console.warn('web-demo e2e: skipped, the packages are not built (run `pnpm build` first).');
 
 const run = promisify(execFile);
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));
@@ -53,7 +56,7 @@ async function serve(root: string): Promise<{ server: Server; url: string }> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
 }
 
-describe.skipIf(!hasChromium)('web demo in headless Chromium', () => {
+describe.skipIf(!hasChromium || !hasDist)('web demo in headless Chromium', () => {
   let work = '';
   let server: Server | undefined;
   let browser: Browser | undefined;

@@ -253,7 +253,7 @@ dropzone.addEventListener('drop', (e) => {
 });
 window.addEventListener('dragover', (e) => e.preventDefault());
 window.addEventListener('drop', (e) => e.preventDefault());
-$('settings').textContent = `${config.n} images of ${config.size}×${config.size}, ${config.epochs} epochs per model, ${config.testPerGroup} test faces per group, latent ${config.latentDim}, alpha ${config.alpha}`;
+$('settings').textContent = `${config.n} images of ${config.size}×${config.size}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} per model, ${config.testPerGroup} test faces per group, latent ${config.latentDim}, alpha ${config.alpha}`;
 draw();
 setStatus('Press Train to generate SynthFaces and train both models in this tab.', 'idle');
 if (params.get('autostart') === '1') start();
