@@ -48,6 +48,11 @@ async function serve(dir: string): Promise<{ server: Server; url: string; missin
   const server = createServer((req, res) => {
     void (async () => {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      // Chromium asks every origin for /favicon.ico on its own; typedoc's pages link none.
+      if (path === '/favicon.ico') {
+        res.writeHead(204).end();
+        return;
+      }
       const file = normalize(join(dir, path.endsWith('/') ? `${path}index.html` : path));
       if (!file.startsWith(dir) || !(await stat(file).catch(() => null))?.isFile()) {
         missing.push(path);
@@ -173,7 +178,7 @@ async function docsCheck(browser: Browser): Promise<void> {
     watchConsole(page, errors);
     for (const file of visit) await page.goto(new URL(file.slice(docs.length + 1), url).href, { waitUntil: 'load' });
     await page.close();
-    check(errors.length === 0, `console errors in the docs site:\n${errors.join('\n')}`);
+    check(errors.length === 0, `console errors in the docs site:\n${errors.join('\n')}\nmissing files: ${missing.join(', ')}`);
     check(missing.length === 0, `the docs pages requested missing files: ${missing.join(', ')}`);
     console.log(`docs: OK, ${pages.length} pages, every internal link resolves; ${visit.length} pages (home, packages, guides) load without console errors`);
   } finally {
