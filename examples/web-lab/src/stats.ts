@@ -11,7 +11,8 @@ export function wilsonInterval(k: number, n: number, z = 1.96): { low: number; h
   const denom = 1 + z2 / n;
   const center = (p + z2 / (2 * n)) / denom;
   const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return { low: Math.max(0, center - half), high: Math.min(1, center + half) };
+  // At k = 0 and k = n the bound is exactly 0 or 1 (rounding would leave 1 - 1e-16 otherwise).
+  return { low: k === 0 ? 0 : Math.max(0, center - half), high: k === n ? 1 : Math.min(1, center + half) };
 }
 
 /**

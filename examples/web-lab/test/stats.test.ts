@@ -17,6 +17,18 @@ describe('wilsonInterval', () => {
     expect(wilsonInterval(5, 10).low).toBeCloseTo(0.2366, 4); // the textbook value
   });
 
+  it('contains k/n for every k and n up to 200, with exact bounds at 0 and n', () => {
+    for (let n = 1; n <= 200; n++) {
+      expect(wilsonInterval(0, n).low).toBe(0);
+      expect(wilsonInterval(n, n).high).toBe(1);
+      for (let k = 0; k <= n; k++) {
+        const { low, high } = wilsonInterval(k, n);
+        expect(low).toBeLessThanOrEqual(k / n);
+        expect(high).toBeGreaterThanOrEqual(k / n);
+      }
+    }
+  });
+
   it('narrows as n grows and contains k/n', () => {
     const small = wilsonInterval(8, 10);
     const large = wilsonInterval(800, 1000);
