@@ -76,7 +76,7 @@ describe.skipIf(!hasChromium || !hasDist)('web demo in headless Chromium', () =>
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-  });
+  }, 600_000); // training the tiny model and a Vite build take minutes on a loaded 2-core machine
 
   afterAll(async () => {
     await browser?.close();
@@ -109,7 +109,7 @@ describe.skipIf(!hasChromium || !hasDist)('web demo in headless Chromium', () =>
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length === 2, undefined, { timeout: 30_000 });
     await page.waitForSelector('#status[data-state="ready"]');
 
-    const read = async (name: string): Promise<{ probability: number; representation: number; epistemic: number; verdict: string }> => {
+    const read = async (name: string): Promise<{ probability: number; representation: number; epistemic: number; verdict: string; probDetail: string }> => {
       const card = page.locator('[data-testid="result"]', { has: page.locator('h3', { hasText: name }) });
       const text = async (metric: string): Promise<string> => card.locator(`[data-metric="${metric}"] .value`).innerText();
       return {
@@ -117,6 +117,7 @@ describe.skipIf(!hasChromium || !hasDist)('web demo in headless Chromium', () =>
         representation: Number(await text('bias')),
         epistemic: Number(await text('epi')),
         verdict: await card.locator('.verdict').innerText(),
+        probDetail: await card.locator('[data-metric="prob"] .metric-detail').innerText(),
       };
     };
     // Drag and drop goes through the same path: drop a third image on the drop zone.
@@ -132,6 +133,11 @@ describe.skipIf(!hasChromium || !hasDist)('web demo in headless Chromium', () =>
     const droppedScores = await read('dropped.png');
     expect(droppedScores.probability).toBeGreaterThanOrEqual(0);
     expect(droppedScores.probability).toBeLessThanOrEqual(100);
+
+    // A sample link scores the sample in place (it used to download it).
+    await page.click('a[data-sample="face-light"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length === 4, undefined, { timeout: 30_000 });
+    expect((await read('face-light.png')).probability).toBeGreaterThanOrEqual(0);
 
     const face = await read('synthetic-face.png');
     const nonFace = await read('texture.png');
@@ -161,6 +167,8 @@ describe.skipIf(!hasChromium || !hasDist)('web demo in headless Chromium', () =>
       expect(Number.isFinite(s.epistemic)).toBe(true);
       expect(s.epistemic).toBeGreaterThanOrEqual(0);
       expect(s.verdict).toBe(s.probability >= 50 ? 'Face' : 'Not a face');
+      // The line under the probability bar says the same as the verdict.
+      expect(s.probDetail).toBe(s.probability >= 50 ? 'classified as a face' : 'classified as not a face');
     }
     // The two images are told apart: a common light-skinned face scores higher than a texture.
     expect(face.probability).toBeGreaterThan(nonFace.probability);
