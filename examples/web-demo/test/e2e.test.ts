@@ -102,11 +102,11 @@ describe.skipIf(!hasChromium || !hasDist)('web demo in headless Chromium', () =>
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
-    await page.waitForSelector('#status[data-state="ready"]', { timeout: 30_000 });
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 120_000 });
     expect(['webgl', 'wasm', 'cpu']).toContain(await page.evaluate(() => document.body.dataset['backend']));
 
     await page.setInputFiles('#file-input', [facePath, nonFacePath]);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length === 2, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length === 2, undefined, { timeout: 120_000 });
     await page.waitForSelector('#status[data-state="ready"]');
 
     const read = async (name: string): Promise<{ probability: number; representation: number; epistemic: number; verdict: string; probDetail: string }> => {
@@ -129,14 +129,14 @@ describe.skipIf(!hasChromium || !hasDist)('web demo in headless Chromium', () =>
       transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
       document.getElementById('dropzone')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
     }, dropped);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length === 3, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length === 3, undefined, { timeout: 120_000 });
     const droppedScores = await read('dropped.png');
     expect(droppedScores.probability).toBeGreaterThanOrEqual(0);
     expect(droppedScores.probability).toBeLessThanOrEqual(100);
 
     // A sample link scores the sample in place (it used to download it).
     await page.click('a[data-sample="face-light"]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length === 4, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length === 4, undefined, { timeout: 120_000 });
     expect((await read('face-light.png')).probability).toBeGreaterThanOrEqual(0);
 
     const face = await read('synthetic-face.png');
@@ -150,10 +150,10 @@ describe.skipIf(!hasChromium || !hasDist)('web demo in headless Chromium', () =>
     const wasmPage = await browser!.newPage();
     wasmPage.on('pageerror', (e) => errors.push(e.message));
     await wasmPage.goto(`${url}?backend=wasm`);
-    await wasmPage.waitForSelector('#status[data-state="ready"]', { timeout: 30_000 });
+    await wasmPage.waitForSelector('#status[data-state="ready"]', { timeout: 120_000 });
     expect(await wasmPage.evaluate(() => document.body.dataset['backend'])).toBe('wasm');
     await wasmPage.setInputFiles('#file-input', [facePath]);
-    await wasmPage.waitForSelector('[data-testid="result"]', { timeout: 30_000 });
+    await wasmPage.waitForSelector('[data-testid="result"]', { timeout: 120_000 });
     const onWasm = Number(await wasmPage.locator('[data-testid="result"]').getAttribute('data-probability'));
     await wasmPage.close();
     expect(Math.abs(100 * onWasm - face.probability)).toBeLessThan(1);
