@@ -2,6 +2,10 @@
  * `@dbvae/backend`: the single tfjs engine shared by every dbvae package, and the choice of
  * the fastest backend available.
  *
+ * It also exports `tf`, the `@tensorflow/tfjs` namespace itself (the same module your app
+ * imports), documented in the [TensorFlow.js API reference](https://js.tensorflow.org/api/latest/);
+ * tfjs types in these pages link there.
+ *
  * @packageDocumentation
  */
 import * as tf from '@tensorflow/tfjs';
