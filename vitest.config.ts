@@ -15,8 +15,11 @@ const alias = Object.fromEntries(
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'tooling/test/**/*.test.ts'],
     environment: 'node',
+    // The suites choose tfjs's cpu backend on purpose (exact, deterministic); the cpu-fallback
+    // tests set their own policy.
+    env: { DBVAE_CPU_FALLBACK: 'allow' },
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 120_000,

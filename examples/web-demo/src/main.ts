@@ -167,9 +167,24 @@ function listenForFiles(loaded: Loaded): void {
   window.addEventListener('drop', (e) => e.preventDefault());
 }
 
-function showSamples(): void {
+function showSamples(loaded: Loaded): void {
   const names = ['face-light', 'face-dark', 'not-a-face-1', 'not-a-face-2'];
-  $('samples').innerHTML = `Try the samples: ${names.map((n) => `<a href="samples/${n}.png" download>${n}.png</a>`).join(' · ')} (download, then drop them here).`;
+  const samples = $('samples');
+  samples.innerHTML = `Try the samples (click to score): ${names.map((n) => `<a href="samples/${n}.png" data-sample="${n}">${n}</a>`).join(' · ')}`;
+  // A click scores the sample in place, as if it had been dropped (the link stays a plain
+  // link for "open in new tab").
+  samples.addEventListener('click', (event) => {
+    const link = (event.target as HTMLElement).closest<HTMLAnchorElement>('a[data-sample]');
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    void fetch(link.href)
+      .then(async (response) => {
+        if (!response.ok) throw new Error(`${link.href}: HTTP ${response.status}`);
+        const blob = await response.blob();
+        await handleFiles(loaded, [new File([blob], `${link.dataset['sample']}.png`, { type: 'image/png' })]);
+      })
+      .catch((error: unknown) => setStatus(`Could not load the sample: ${(error as Error).message}`, 'error'));
+  });
 }
 
 try {
@@ -177,7 +192,7 @@ try {
   const t = loaded.meta.training;
   setStatus(`Ready · model trained on ${t.n} synthetic images for ${t.epochs} epochs (held-out accuracy ${(100 * t.heldOutAccuracy).toFixed(1)}%)`, 'ready');
   listenForFiles(loaded);
-  showSamples();
+  showSamples(loaded);
 } catch (error) {
   setStatus(`Could not start: ${(error as Error).message}`, 'error');
   console.error(error);

@@ -22,6 +22,9 @@ import { encodePng } from '../scripts/png';
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`web-demo e2e: skipped, ${CHROMIUM} not found (install Debian's chromium package to run it).`);
+// The page is built from the packages' dist, as an app would use them.
+const hasDist = ['backend', 'risk-wrappers'].every((p) => existsSync(fileURLToPath(new URL(`../../../packages/${p}/dist/index.js`, import.meta.url))));
+if (hasChromium && !hasDist) console.warn('web-demo e2e: skipped, the packages are not built (run `pnpm build` first).');
 
 const run = promisify(execFile);
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));
@@ -53,7 +56,7 @@ async function serve(root: string): Promise<{ server: Server; url: string }> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
 }
 
-describe.skipIf(!hasChromium)('web demo in headless Chromium', () => {
+describe.skipIf(!hasChromium || !hasDist)('web demo in headless Chromium', () => {
   let work = '';
   let server: Server | undefined;
   let browser: Browser | undefined;
@@ -73,7 +76,7 @@ describe.skipIf(!hasChromium)('web demo in headless Chromium', () => {
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-  });
+  }, 600_000); // training the tiny model and a Vite build take minutes on a loaded 2-core machine
 
   afterAll(async () => {
     await browser?.close();
@@ -99,14 +102,14 @@ describe.skipIf(!hasChromium)('web demo in headless Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
-    await page.waitForSelector('#status[data-state="ready"]', { timeout: 30_000 });
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 120_000 });
     expect(['webgl', 'wasm', 'cpu']).toContain(await page.evaluate(() => document.body.dataset['backend']));
 
     await page.setInputFiles('#file-input', [facePath, nonFacePath]);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length === 2, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length === 2, undefined, { timeout: 120_000 });
     await page.waitForSelector('#status[data-state="ready"]');
 
-    const read = async (name: string): Promise<{ probability: number; representation: number; epistemic: number; verdict: string }> => {
+    const read = async (name: string): Promise<{ probability: number; representation: number; epistemic: number; verdict: string; probDetail: string }> => {
       const card = page.locator('[data-testid="result"]', { has: page.locator('h3', { hasText: name }) });
       const text = async (metric: string): Promise<string> => card.locator(`[data-metric="${metric}"] .value`).innerText();
       return {
@@ -114,6 +117,7 @@ describe.skipIf(!hasChromium)('web demo in headless Chromium', () => {
         representation: Number(await text('bias')),
         epistemic: Number(await text('epi')),
         verdict: await card.locator('.verdict').innerText(),
+        probDetail: await card.locator('[data-metric="prob"] .metric-detail').innerText(),
       };
     };
     // Drag and drop goes through the same path: drop a third image on the drop zone.
@@ -125,10 +129,15 @@ describe.skipIf(!hasChromium)('web demo in headless Chromium', () => {
       transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
       document.getElementById('dropzone')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
     }, dropped);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length === 3, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length === 3, undefined, { timeout: 120_000 });
     const droppedScores = await read('dropped.png');
     expect(droppedScores.probability).toBeGreaterThanOrEqual(0);
     expect(droppedScores.probability).toBeLessThanOrEqual(100);
+
+    // A sample link scores the sample in place (it used to download it).
+    await page.click('a[data-sample="face-light"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length === 4, undefined, { timeout: 120_000 });
+    expect((await read('face-light.png')).probability).toBeGreaterThanOrEqual(0);
 
     const face = await read('synthetic-face.png');
     const nonFace = await read('texture.png');
@@ -141,10 +150,10 @@ describe.skipIf(!hasChromium)('web demo in headless Chromium', () => {
     const wasmPage = await browser!.newPage();
     wasmPage.on('pageerror', (e) => errors.push(e.message));
     await wasmPage.goto(`${url}?backend=wasm`);
-    await wasmPage.waitForSelector('#status[data-state="ready"]', { timeout: 30_000 });
+    await wasmPage.waitForSelector('#status[data-state="ready"]', { timeout: 120_000 });
     expect(await wasmPage.evaluate(() => document.body.dataset['backend'])).toBe('wasm');
     await wasmPage.setInputFiles('#file-input', [facePath]);
-    await wasmPage.waitForSelector('[data-testid="result"]', { timeout: 30_000 });
+    await wasmPage.waitForSelector('[data-testid="result"]', { timeout: 120_000 });
     const onWasm = Number(await wasmPage.locator('[data-testid="result"]').getAttribute('data-probability'));
     await wasmPage.close();
     expect(Math.abs(100 * onWasm - face.probability)).toBeLessThan(1);
@@ -158,6 +167,8 @@ describe.skipIf(!hasChromium)('web demo in headless Chromium', () => {
       expect(Number.isFinite(s.epistemic)).toBe(true);
       expect(s.epistemic).toBeGreaterThanOrEqual(0);
       expect(s.verdict).toBe(s.probability >= 50 ? 'Face' : 'Not a face');
+      // The line under the probability bar says the same as the verdict.
+      expect(s.probDetail).toBe(s.probability >= 50 ? 'classified as a face' : 'classified as not a face');
     }
     // The two images are told apart: a common light-skinned face scores higher than a texture.
     expect(face.probability).toBeGreaterThan(nonFace.probability);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { BackendError } from './errors';
+import { BackendError, WasmBinaryError } from './errors';
+import { registerFileSystemIO } from './file-system-io';
 import { registerWasmKernels } from './wasm-kernels/register';
 
 /** The backends dbvae knows how to pick, fastest first. */
@@ -30,7 +31,12 @@ export interface BackendDescription {
   /** Backend kernels dbvae replaced by faster versions (wasm only; see `fasterKernels`). */
   replacedKernels: string[];
   /** Wasm feature flags, when the wasm backend is chosen. */
-  wasm?: { simd: boolean; threads: boolean };
+  wasm?: {
+    /** Whether the SIMD binary runs (`WASM_HAS_SIMD_SUPPORT`). */
+    simd: boolean;
+    /** Whether the multi-threaded binary runs (`WASM_HAS_MULTITHREAD_SUPPORT`; false in Node). */
+    threads: boolean;
+  };
 }
 
 /** Options of {@link initBackend}. */
@@ -78,19 +84,26 @@ function parseNames(names: string[], origin: string): BackendName[] {
   });
 }
 
-// The node bindings are optional peers: import them by a name the bundler cannot see, so a
-// build without them neither fails nor tries to bundle them.
-const dynamicImport = (specifier: string): Promise<unknown> =>
-  (new Function('s', 'return import(s)') as (s: string) => Promise<unknown>)(specifier);
+// The node bindings are optional peers, imported only in Node.js by a specifier held in a
+// variable: bundlers leave such an import alone (the comments silence webpack and Vite), and a
+// build without the bindings neither fails nor tries to bundle them. Browser backends are never
+// imported here: the app imports them (`import '@tensorflow/tfjs-backend-webgpu'`), which
+// registers them with the engine, and initBackend finds them with tf.findBackendFactory.
+async function importNodeBinding(specifier: string): Promise<void> {
+  await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
+}
 
 async function tryNode(gpu: boolean): Promise<string | undefined> {
   if (!isNode()) return 'not running in Node.js';
   const pkg = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
-  try {
-    await dynamicImport(pkg);
-  } catch (error) {
-    const message = (error as Error).message ?? String(error);
-    return /Cannot find (module|package)/.test(message) ? `${pkg} is not installed` : `${pkg} failed to load: ${message.split('\n')[0]}`;
+  // Already imported by the app (or by a previous call): use its registration.
+  if (tf.findBackendFactory('tensorflow') == null) {
+    try {
+      await importNodeBinding(pkg);
+    } catch (error) {
+      const message = (error as Error).message ?? String(error);
+      return /Cannot find (module|package)|ERR_MODULE_NOT_FOUND/.test(message) ? `${pkg} is not installed` : `${pkg} failed to load: ${message.split('\n')[0]}`;
+    }
   }
   if (tf.findBackendFactory('tensorflow') == null) return `${pkg} imported but registered no 'tensorflow' backend (a second copy of tfjs?)`;
   if (!(await tf.setBackend('tensorflow'))) return `${pkg} imported but its backend failed to initialise`;
@@ -101,32 +114,77 @@ async function tryNode(gpu: boolean): Promise<string | undefined> {
   return undefined;
 }
 
+const BROWSER_PACKAGES: Record<'webgpu' | 'webgl', string> = {
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
+  webgl: '@tensorflow/tfjs-backend-webgl',
+};
+
 async function tryBrowser(name: 'webgpu' | 'webgl'): Promise<string | undefined> {
-  if (isNode()) return 'browser-only backend';
-  if (name === 'webgpu') {
-    try {
-      await dynamicImport('@tensorflow/tfjs-backend-webgpu');
-    } catch {
-      return '@tensorflow/tfjs-backend-webgpu is not installed';
-    }
+  if (tf.findBackendFactory(name) == null) {
+    return isNode() ? 'browser-only backend' : `not registered: add \`import '${BROWSER_PACKAGES[name]}';\` to your app before initBackend()`;
   }
-  if (tf.findBackendFactory(name) == null) return `${name} backend is not registered`;
-  return (await tf.setBackend(name)) ? undefined : `${name} failed to initialise (no ${name.toUpperCase()} context)`;
+  if (name === 'webgpu' && typeof navigator !== 'undefined' && (navigator as { gpu?: unknown }).gpu === undefined) {
+    return 'registered, but this browser has no WebGPU (navigator.gpu is undefined)';
+  }
+  try {
+    return (await tf.setBackend(name)) ? undefined : `${name} failed to initialise (no ${name.toUpperCase()} context)`;
+  } catch (error) {
+    return `${name} failed to initialise: ${(error as Error).message}`;
+  }
 }
 
+/** Why the wasm binaries failed to load, kept to explain a fall back to cpu. */
+interface WasmFailure {
+  reason: string;
+  cause: unknown;
+}
+
+let lastWasmFailure: WasmFailure | undefined;
+
 async function tryWasm(options: InitBackendOptions): Promise<string | undefined> {
+  lastWasmFailure = undefined;
   try {
-    const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as typeof import('@tensorflow/tfjs-backend-wasm');
+    // A literal specifier: bundlers see it and bundle the backend's JavaScript (not its .wasm files).
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths as string);
   } catch (error) {
     return `@tensorflow/tfjs-backend-wasm failed to load: ${(error as Error).message}`;
   }
   if (tf.findBackendFactory('wasm') == null) return 'wasm backend did not register (a second copy of tfjs-core?)';
+  // tfjs reports a failed initialisation on console.warn and resolves setBackend to false:
+  // keep what it says, to name the missing file in the error.
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+  };
+  let ok = false;
+  let thrown: unknown;
   try {
-    return (await tf.setBackend('wasm')) ? undefined : 'wasm backend failed to initialise';
+    ok = await tf.setBackend('wasm');
   } catch (error) {
-    return `wasm backend failed to initialise: ${(error as Error).message}`;
+    thrown = error;
+  } finally {
+    console.warn = warn;
   }
+  if (ok) return undefined;
+  const detail = thrown !== undefined ? (thrown as Error).message : warnings.filter((w) => !/^Initialization of backend wasm failed$/.test(w)).join('; ');
+  const reason = `wasm binaries failed to load${detail ? `: ${detail.split('\n')[0]}` : ''}`;
+  lastWasmFailure = { reason, cause: thrown ?? (warnings.join('\n') || undefined) };
+  return reason;
+}
+
+function wasmBinaryError(failure: WasmFailure, wasmPaths: InitBackendOptions['wasmPaths']): WasmBinaryError {
+  const where = wasmPaths === undefined ? 'next to the bundled script (tfjs\'s default)' : `from wasmPaths ${JSON.stringify(wasmPaths)}`;
+  return new WasmBinaryError(
+    `The wasm backend is installed, but its .wasm binaries could not be loaded ${where} (${failure.reason}). ` +
+      'Bundlers (Vite, webpack, esbuild) do not copy them: serve tfjs-backend-wasm.wasm, tfjs-backend-wasm-simd.wasm and ' +
+      'tfjs-backend-wasm-threaded-simd.wasm from node_modules/@tensorflow/tfjs-backend-wasm/dist/ and pass their folder as ' +
+      "initBackend({ wasmPaths: '/tfjs-wasm/' }) (or a CDN folder such as https://cdn.jsdelivr.net/npm/@tensorflow/tfjs-backend-wasm@4.22.0/dist/). " +
+      "Training would otherwise fall back to the pure-JavaScript cpu backend; to accept that, ask for it: initBackend({ backend: ['wasm', 'cpu'] }).",
+    wasmPaths,
+    { cause: failure.cause },
+  );
 }
 
 async function tryBackend(name: BackendName, options: InitBackendOptions): Promise<string | undefined> {
@@ -155,6 +213,7 @@ async function choose(options: InitBackendOptions): Promise<BackendDescription> 
   const fromOption = options.backend === undefined ? undefined : parseNames([options.backend].flat(), 'initBackend({ backend })');
   const source: BackendDescription['source'] = fromEnv ? 'env' : fromOption ? 'option' : 'auto';
   const order = fromEnv ?? fromOption ?? (isNode() ? NODE_ORDER : BROWSER_ORDER);
+  lastWasmFailure = undefined;
   const attempts: BackendAttempt[] = [];
   let chosen: BackendName | undefined;
   for (const name of order) {
@@ -170,11 +229,15 @@ async function choose(options: InitBackendOptions): Promise<BackendDescription> 
       attempts.push({ name, status: 'unavailable', reason: failure });
     }
   }
+  if (lastWasmFailure !== undefined && (chosen === undefined || (chosen === 'cpu' && source === 'auto'))) {
+    throw wasmBinaryError(lastWasmFailure, options.wasmPaths);
+  }
   if (chosen === undefined) {
     const why = attempts.map((a) => `  ${a.name}: ${a.reason}`).join('\n');
     throw new BackendError(`No usable tfjs backend among [${order.join(', ')}]:\n${why}\nInstall @tensorflow/tfjs-backend-wasm or unset DBVAE_BACKEND.`);
   }
   await tf.ready();
+  registerFileSystemIO();
   const registration = chosen === 'wasm' ? registerWasmKernels({ faster: options.fasterKernels ?? true }) : { added: [], replaced: [] };
   const description: BackendDescription = {
     name: chosen,

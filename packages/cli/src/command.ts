@@ -7,7 +7,10 @@ import type { ProgressOutput } from './progress';
 /** Where a command writes: injected so tests can capture output. */
 export interface CliIO {
   /** Results (tables, JSON, paths of written files). */
-  stdout: { write(text: string): unknown };
+  stdout: {
+    /** Writes text as given (no newline added). */
+    write(text: string): unknown;
+  };
   /** Progress and diagnostics. */
   stderr: ProgressOutput;
   /** Folder relative paths are resolved against. Default `process.cwd()`. */

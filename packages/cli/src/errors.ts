@@ -5,6 +5,8 @@ import { DbvaeError } from '@dbvae/backend';
  * code the CLI ends with, so a script can tell a usage mistake from a bad input file.
  */
 export class CliError extends DbvaeError {
+  override readonly name: string = 'CliError';
+
   /** Exit code of the `dbvae` process when this error ends a command. */
   readonly exitCode: number;
 
@@ -19,6 +21,8 @@ export class CliError extends DbvaeError {
  * malformed number, a value outside its choices. Exit code 2 (the convention of most Unix tools).
  */
 export class UsageError extends CliError {
+  override readonly name: string = 'UsageError';
+
   /** The command whose usage was wrong (its help is printed with the message), if known. */
   readonly command: string | undefined;
 
@@ -33,6 +37,8 @@ export class UsageError extends CliError {
  * a folder with no images, a model folder without a model, an unreadable JSON file. Exit code 1.
  */
 export class InputError extends CliError {
+  override readonly name: string = 'InputError';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'E_INPUT', 1, options);
   }
@@ -42,6 +48,8 @@ export class InputError extends CliError {
  * The command exists but the library function it needs is not wired in this build. Exit code 2.
  */
 export class NotAvailableError extends CliError {
+  override readonly name: string = 'NotAvailableError';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'E_NOT_AVAILABLE', 2, options);
   }

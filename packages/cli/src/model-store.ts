@@ -9,8 +9,11 @@ export type StoredModelKind = 'standard' | 'dbvae';
 
 /** Contents of `dbvae-model.json`, the manifest of a model folder written by `dbvae train`. */
 export interface ModelManifest {
+  /** Marks the folder as written by `dbvae train`. */
   format: 'dbvae-cli-model';
+  /** Manifest format version. */
   version: 1;
+  /** Which model the folder holds. */
   kind: StoredModelKind;
   /** Input shape `[height, width, channels]`. */
   inputShape: [number, number, number];
@@ -27,7 +30,9 @@ export const MODEL_SUBDIR = 'model';
 
 /** A model loaded from a folder, ready to predict face probabilities. */
 export interface StoredModel {
+  /** Which model was loaded. */
   kind: StoredModelKind;
+  /** The folder's manifest. */
   manifest: ModelManifest;
   /** Face probabilities `[n]` of a float batch `[n, H, W, 3]` in [0, 1]. The caller owns `x`. */
   predictProbabilities(x: tf.Tensor4D): Float32Array;

@@ -1,5 +1,6 @@
 /** Where a {@link ProgressBar} writes: `process.stderr` or anything with `write` (tests pass a recorder). */
 export interface ProgressOutput {
+  /** Writes text as given (no newline added). */
   write(text: string): unknown;
   /** True for a terminal: the bar redraws one line in place. Otherwise plain lines are printed. */
   isTTY?: boolean;

@@ -6,6 +6,8 @@ import { DbvaeError } from '@dbvae/backend';
  * sets a more precise one.
  */
 export class DatasetError extends DbvaeError {
+  override readonly name: string = 'DatasetError';
+
   constructor(message: string, code = 'E_DATASET', options?: { cause?: unknown }) {
     super(message, code, options);
   }
@@ -28,6 +30,8 @@ export type Hdf5LayoutProblem =
  * failed; `code` is `'E_HDF5_LAYOUT'`.
  */
 export class Hdf5LayoutError extends DatasetError {
+  override readonly name: string = 'Hdf5LayoutError';
+
   /** The failed check. */
   readonly problem: Hdf5LayoutProblem;
   /** The file that was being read. */
@@ -45,6 +49,8 @@ export class Hdf5LayoutError extends DatasetError {
  * `code` is `'E_PARSE'`.
  */
 export class ParseError extends DatasetError {
+  override readonly name: string = 'ParseError';
+
   /** 1-based line number of the offending line (0 when the file as a whole is wrong). */
   readonly line: number;
 

@@ -300,7 +300,12 @@ export class FaceDataset {
    *
    * @param trainFraction - In (0, 1). Default 0.8.
    */
-  split(trainFraction = 0.8): { train: FaceDataset; test: FaceDataset } {
+  split(trainFraction = 0.8): {
+    /** The first `trainFraction` of the faces and of the non-faces. */
+    train: FaceDataset;
+    /** The remaining rows. */
+    test: FaceDataset;
+  } {
     if (!(trainFraction > 0 && trainFraction < 1)) throw new InvalidArgumentError(`split: trainFraction must be in (0, 1), got ${trainFraction}.`);
     const cutF = Math.floor(this.faceIndices.length * trainFraction);
     const cutN = Math.floor(this.nonFaceIndices.length * trainFraction);

@@ -20,7 +20,14 @@ export interface WriteSynthFacesResult {
   /** Folder holding `LF`, `LM`, `DF`, `DM` sub-folders of PNG test faces. */
   testDir: string;
   /** Number of training images, faces among them, and test faces per group. */
-  counts: { train: number; trainFaces: number; testPerGroup: number };
+  counts: {
+    /** Training images (faces and non-faces). */
+    train: number;
+    /** Faces among the training images. */
+    trainFaces: number;
+    /** Test faces in each of `LF`, `LM`, `DF`, `DM`. */
+    testPerGroup: number;
+  };
 }
 
 const GROUPS: SynthGroup[] = ['LF', 'LM', 'DF', 'DM'];

@@ -35,7 +35,12 @@ export interface AugmentOptions {
    * classifiers' predictions `f_t(G(z))`, `f_g(G(z))` as in the paper. `G(z')` gets the same
    * target label and the flipped protected label. Either may be given alone.
    */
-  labels?: { target?: ArrayLike<number>; protectedAttr?: ArrayLike<number> };
+  labels?: {
+    /** 0/1 target labels of the latents' images. */
+    target?: ArrayLike<number>;
+    /** 0/1 protected labels of the latents' images. */
+    protectedAttr?: ArrayLike<number>;
+  };
 }
 
 /** The augmented training set. The caller owns (and must dispose) `images`. */

@@ -18,7 +18,14 @@ export interface CovaryingAttribute {
    * Mean change of the target (`x`) and of this attribute (`y`) at each step offset, sorted by
    * offset, for plotting the binned regression like the notebook's `x_bins`.
    */
-  binned: { offset: number; x: number; y: number }[];
+  binned: {
+    /** The walk offset of the bin. */
+    offset: number;
+    /** Mean target score in the bin. */
+    x: number;
+    /** Mean score of this attribute in the bin. */
+    y: number;
+  }[];
 }
 
 /** Options of {@link biasReport} and {@link topCovarying}. */
@@ -32,7 +39,12 @@ export interface BiasReportOptions {
 /** The bias report of one latent walk. */
 export interface BiasReport {
   /** The walked attribute. */
-  target: { index: number; name: string };
+  target: {
+    /** Index of the target among the attributes. */
+    index: number;
+    /** Its name. */
+    name: string;
+  };
   /** Attribute names, in classifier order. */
   attributeNames: string[];
   /** Covariance matrix of the logit changes over all (step, sample) rows. */
@@ -54,7 +66,12 @@ export interface BiasReport {
  * @returns Indices and their signed values.
  * @throws InvalidArgumentError when `targetIndex` or `topK` is out of range.
  */
-export function topCovarying(matrix: SquareMatrix, targetIndex: number, topK: number): { index: number; value: number }[] {
+export function topCovarying(matrix: SquareMatrix, targetIndex: number, topK: number): {
+  /** Index of the attribute. */
+  index: number;
+  /** Its covariance (or correlation) with the target. */
+  value: number;
+}[] {
   const k = matrix.size;
   if (!Number.isInteger(targetIndex) || targetIndex < 0 || targetIndex >= k) {
     throw new InvalidArgumentError(`topCovarying: targetIndex ${targetIndex} is outside 0..${k - 1}.`);

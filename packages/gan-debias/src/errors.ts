@@ -7,6 +7,8 @@ import { DbvaeError } from '@dbvae/backend';
  * `ShapeError` and `InvalidArgumentError` of `@dbvae/backend`.
  */
 export class GanDebiasError extends DbvaeError {
+  override readonly name: string = 'GanDebiasError';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'E_GAN_DEBIAS', options);
   }

@@ -23,7 +23,12 @@ export interface FairnessReportInput {
    * Validation scores and labels to calibrate the threshold with {@link calibrateThreshold}
    * (predicted positives = true positives). Required unless `threshold` is given.
    */
-  validation?: { scores: ArrayLike<number>; labels: ArrayLike<number> };
+  validation?: {
+    /** Validation scores (logits or probabilities, as `scores`). */
+    scores: ArrayLike<number>;
+    /** Validation 0/1 labels. */
+    labels: ArrayLike<number>;
+  };
   /** A fixed decision threshold instead of calibration. */
   threshold?: number;
 }

@@ -42,7 +42,12 @@ export interface LatentWalkOptions {
    * of `every` (default 5), ordered from least to most of the target. Other fields are passed
    * to {@link imageGrid}. Omit to record no images.
    */
-  images?: { samples?: number; every?: number } & ImageGridOptions;
+  images?: {
+    /** Latents drawn as grid rows. Default 8. */
+    samples?: number;
+    /** Column spacing in walk positions. Default 5. */
+    every?: number;
+  } & ImageGridOptions;
 }
 
 /** What {@link latentWalk} recorded. All arrays are plain typed arrays: nothing to dispose. */

@@ -306,7 +306,12 @@ function originalHistogram(values: Float64Array, bins: number, sigma: number, na
  * @throws GanDebiasError (`'original'`) when a sample is too small for its smoothed histogram to keep any count.
  * @returns `{ ab: KL(P_a || P_b), ba: KL(P_b || P_a) }`.
  */
-export function histogramKl(a: ArrayLike<number>, b: ArrayLike<number>, options: HistogramKlOptions = {}): { ab: number; ba: number } {
+export function histogramKl(a: ArrayLike<number>, b: ArrayLike<number>, options: HistogramKlOptions = {}): {
+  /** KL(P_a ‖ P_b). */
+  ab: number;
+  /** KL(P_b ‖ P_a). */
+  ba: number;
+} {
   const sa = toScores(a, undefined, 'histogramKl: a');
   const sb = toScores(b, undefined, 'histogramKl: b');
   const bins = positiveInt(options.bins ?? 50, 'histogramKl: bins');
@@ -369,7 +374,12 @@ export function scoreHistogramKl(
   labels: ArrayLike<number>,
   groups: ArrayLike<number>,
   options: HistogramKlOptions = {},
-): { kl: number; perClass: ClassKl[] } {
+): {
+  /** Mean over the two classes of KL(P0 ‖ P1) + KL(P1 ‖ P0). */
+  kl: number;
+  /** Both directions for each class. */
+  perClass: ClassKl[];
+} {
   const s = toScores(scores, undefined, 'scoreHistogramKl: scores');
   const y = toBinaryLabels(labels, s.length, 'scoreHistogramKl: labels');
   const g = toBinaryLabels(groups, s.length, 'scoreHistogramKl: groups');

@@ -87,9 +87,19 @@ export interface ToyReproductionResult {
   /** Cosine of the angle between `w_t` and `w_g`. */
   cosine: number;
   /** KL between the test target-score histograms of g=0 and g=1, before (`z` only). */
-  klBefore: { ab: number; ba: number };
+  klBefore: {
+    /** KL(g=0 ‖ g=1). */
+    ab: number;
+    /** KL(g=1 ‖ g=0). */
+    ba: number;
+  };
   /** The same after adding complements: g=0 is `z`(g=0) with `z'`(g=1), g=1 is `z`(g=1) with `z'`(g=0). */
-  klAfter: { ab: number; ba: number };
+  klAfter: {
+    /** KL(g=0 ‖ g=1). */
+    ab: number;
+    /** KL(g=1 ‖ g=0). */
+    ba: number;
+  };
   /** Largest `|h_t(z') - h_t(z)|` over the test set (0 up to rounding). */
   maxTargetShift: number;
   /** Largest `|h_g(z') + h_g(z)|` over the test set (0 up to rounding). */

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, tf } from '@dbvae/backend';
+import { FileSystemIOError, InvalidArgumentError, fileSystemIOHandler as backendFileSystemIOHandler, tf } from '@dbvae/backend';
 import { DBVAE, DEFAULT_DBVAE_CONFIG, type DBVAEConfig } from './dbvae';
 import { CheckpointError } from './errors';
 
@@ -7,90 +7,24 @@ const FORMAT_VERSION = 1;
 const MODEL_PREFIX = 'model/';
 const OPTIMIZER_PREFIX = 'optimizer/';
 
-interface FsPromises {
-  mkdir(path: string, options: { recursive: boolean }): Promise<unknown>;
-  writeFile(path: string, data: string | Uint8Array): Promise<void>;
-  readFile(path: string): Promise<Uint8Array>;
-  readFile(path: string, encoding: 'utf8'): Promise<string>;
-}
-
-async function nodeFs(): Promise<FsPromises> {
-  try {
-    const specifier = 'node:fs/promises';
-    return (await import(/* @vite-ignore */ specifier)) as FsPromises;
-  } catch (cause) {
-    throw new CheckpointError('file:// paths need Node.js (node:fs); in a browser use indexeddb:// or downloads://.', { cause });
-  }
-}
-
-function joinPath(dir: string, file: string): string {
-  return dir.endsWith('/') ? `${dir}${file}` : `${dir}/${file}`;
-}
-
 /**
  * A tfjs IOHandler that saves to and loads from a directory with Node's fs: `model.json`
  * (topology, weight manifest, metadata) and `weights.bin`, the layout of tfjs's own file
  * format. Works for any model artifacts (e.g. `layersModel.save(fileSystemIOHandler(dir))`).
+ * The handler of `@dbvae/backend`, with its errors reported as `CheckpointError`.
  *
  * @param path - A directory, with or without a leading `file://`.
  * @throws CheckpointError (on save/load) when the files cannot be written or read.
  */
 export function fileSystemIOHandler(path: string): tf.io.IOHandler {
-  if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('fileSystemIOHandler: path must be a non-empty string.');
-  const dir = path.startsWith('file://') ? path.slice('file://'.length) : path;
+  const inner = backendFileSystemIOHandler(path);
+  const asCheckpointError = (error: unknown): never => {
+    if (error instanceof FileSystemIOError) throw new CheckpointError(error.message, { cause: error.cause });
+    throw error;
+  };
   return {
-    save: async (artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> => {
-      const fs = await nodeFs();
-      const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-      const modelJson: tf.io.ModelJSON = {
-        modelTopology: artifacts.modelTopology ?? {},
-        format: artifacts.format,
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy ?? null,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
-        ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
-        ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
-      };
-      try {
-        await fs.mkdir(dir, { recursive: true });
-        await fs.writeFile(joinPath(dir, 'model.json'), JSON.stringify(modelJson));
-        await fs.writeFile(joinPath(dir, 'weights.bin'), new Uint8Array(weightData));
-      } catch (cause) {
-        throw new CheckpointError(`fileSystemIOHandler: cannot write to ${dir}; check that the directory is writable.`, { cause });
-      }
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-    },
-    load: async (): Promise<tf.io.ModelArtifacts> => {
-      const fs = await nodeFs();
-      let json: tf.io.ModelJSON;
-      try {
-        json = JSON.parse(await fs.readFile(joinPath(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
-      } catch (cause) {
-        throw new CheckpointError(`fileSystemIOHandler: cannot read ${joinPath(dir, 'model.json')}; is it a saved model directory?`, { cause });
-      }
-      const specs: tf.io.WeightsManifestEntry[] = [];
-      const buffers: ArrayBuffer[] = [];
-      for (const group of json.weightsManifest ?? []) {
-        specs.push(...group.weights);
-        for (const file of group.paths) {
-          try {
-            const bytes = await fs.readFile(joinPath(dir, file));
-            buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-          } catch (cause) {
-            throw new CheckpointError(`fileSystemIOHandler: cannot read weights file ${joinPath(dir, file)}.`, { cause });
-          }
-        }
-      }
-      return {
-        modelTopology: json.modelTopology,
-        format: json.format,
-        generatedBy: json.generatedBy,
-        convertedBy: json.convertedBy,
-        weightSpecs: specs,
-        weightData: tf.io.CompositeArrayBuffer.join(buffers),
-        ...(json.userDefinedMetadata ? { userDefinedMetadata: json.userDefinedMetadata } : {}),
-      };
-    },
+    save: (artifacts: tf.io.ModelArtifacts) => (inner.save as NonNullable<tf.io.IOHandler['save']>)(artifacts).catch(asCheckpointError),
+    load: () => (inner.load as NonNullable<tf.io.IOHandler['load']>)().catch(asCheckpointError),
   };
 }
 

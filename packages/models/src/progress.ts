@@ -1,7 +1,10 @@
 /** A minimal writable stream (Node's process.stderr fits). */
 export interface ProgressStream {
+  /** Writes a chunk of text (a redrawn line on a terminal, a whole line otherwise). */
   write(chunk: string): unknown;
+  /** Whether the stream is a terminal, where the bar redraws one line in place. */
   isTTY?: boolean;
+  /** Terminal width in characters, to fit the bar. */
   columns?: number;
 }
 

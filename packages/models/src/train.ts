@@ -1,4 +1,4 @@
-import { createRandom, InvalidArgumentError, tf, type Random } from '@dbvae/backend';
+import { checkTrainingBackend, createRandom, InvalidArgumentError, tf, type Random } from '@dbvae/backend';
 import { samplingWeights } from '@dbvae/resampling';
 import { detectPosteriorCollapse, type CollapseOptions, type CollapseReport } from './collapse';
 import type { DBVAE } from './dbvae';
@@ -121,7 +121,18 @@ export interface TrainDBVAEOptions extends CommonTrainOptions {
    * `patience` (consecutive collapsed checks before a warning; default 1) and `stopOnCollapse`
    * (default false: warn and go on). `false` disables it.
    */
-  collapse?: false | (CollapseOptions & { checkSize?: number; stopOnCollapse?: boolean; warmupEpochs?: number; patience?: number });
+  collapse?:
+    | false
+    | (CollapseOptions & {
+        /** Faces in the batch the check encodes. Default 64. */
+        checkSize?: number;
+        /** End training at the first warning instead of going on. Default false. */
+        stopOnCollapse?: boolean;
+        /** Epochs, from epoch 0, whose checks are recorded but never warn. Default 1. */
+        warmupEpochs?: number;
+        /** Consecutive collapsed checks before a warning. Default 1. */
+        patience?: number;
+      });
 }
 
 interface LoopHooks {
@@ -260,6 +271,7 @@ export async function trainDBVAE(model: DBVAE, data: TrainingData, options: Trai
     }
     if (collapse.patience !== undefined) assertPositiveInt('trainDBVAE', 'collapse.patience', collapse.patience);
   }
+  checkTrainingBackend('trainDBVAE');
   const k = model.latentDim;
   const uniform = !debias || alpha === Infinity;
   const hooks: LoopHooks = {
@@ -338,6 +350,7 @@ export async function trainClassifier(model: tf.LayersModel, data: TrainingData,
   if (outShape.length !== 2 || outShape[1] !== 1) throw new InvalidArgumentError(`trainClassifier: the model must output [n, 1] logits, got [${outShape}].`);
   const { workers = 0 } = options;
   if (!Number.isInteger(workers) || workers < 0) throw new InvalidArgumentError(`trainClassifier: workers must be a non-negative integer, got ${workers}.`);
+  checkTrainingBackend('trainClassifier');
   let parallel: Promise<DataParallelTrainer> | undefined;
   const hooks: LoopHooks = {
     stopOnCollapse: false,

@@ -14,7 +14,15 @@ export interface TrainingData {
    * `pPos` (aligned with the order of {@link TrainingData.faceBatches}), half non-faces, or n
    * faces with `onlyFaces`. The caller disposes `x` and `y`.
    */
-  getBatch(n: number, options?: { onlyFaces?: boolean; pPos?: ArrayLike<number>; rng?: Random }): { x: tf.Tensor4D; y: tf.Tensor2D };
+  getBatch(
+    n: number,
+    options?: { onlyFaces?: boolean; pPos?: ArrayLike<number>; rng?: Random },
+  ): {
+    /** Images, (n, height, width, 3) float32 in [0, 1]. */
+    x: tf.Tensor4D;
+    /** Labels, (n, 1): 1 for a face, 0 for a non-face. */
+    y: tf.Tensor2D;
+  };
   /** All faces in a fixed order, in batches the caller disposes. */
   faceBatches(batchSize: number): Iterable<tf.Tensor4D>;
 }

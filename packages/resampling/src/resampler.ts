@@ -39,7 +39,10 @@ export interface ResamplerOptions {
  */
 export class Resampler {
   /** The resolved options. */
-  readonly options: Readonly<Required<Omit<ResamplerOptions, 'latentDim'>>> & { readonly latentDim: number | undefined };
+  readonly options: Readonly<Required<Omit<ResamplerOptions, 'latentDim'>>> & {
+    /** The latent size the resampler was told to expect, if any (then checked on every update). */
+    readonly latentDim: number | undefined;
+  };
   /** Statistics of every update so far, oldest first. */
   readonly history: WeightStats[] = [];
   private current: Float64Array | undefined;

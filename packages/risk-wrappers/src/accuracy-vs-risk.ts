@@ -97,7 +97,15 @@ export function correctPredictions(yHat: tf.Tensor | RiskTensor, yTrue: tf.Tenso
  * represented): `least` in ascending order of bias, `most` in descending order.
  * @throws InvalidArgumentError when k is not in [1, n].
  */
-export function mostAndLeastRepresented(bias: ArrayLike<number>, k: number): { least: number[]; most: number[] } {
+export function mostAndLeastRepresented(
+  bias: ArrayLike<number>,
+  k: number,
+): {
+  /** Indices of the `k` lowest scores, lowest first. */
+  least: number[];
+  /** Indices of the `k` highest scores, highest first. */
+  most: number[];
+} {
   const n = bias.length;
   if (!Number.isInteger(k) || k <= 0 || k > n) throw new InvalidArgumentError(`mostAndLeastRepresented: k must be an integer in [1, ${n}], got ${k}.`);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (bias[a] as number) - (bias[b] as number) || a - b);

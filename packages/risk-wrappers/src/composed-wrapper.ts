@@ -101,9 +101,13 @@ export interface ComposedWrapperOptions {
   featureLayer?: FeatureLayer;
   /** For inference-only models: the features of a batch. Default: the (flattened) input. */
   featureFn?: (x: tf.Tensor) => tf.Tensor;
+  /** Representation bias from a histogram of the features (`true` for the defaults). */
   histogram?: HistogramSpec;
+  /** Epistemic risk and bias from a VAE on the features (reconstruction error, latent histogram). */
   vae?: VaeSpec;
+  /** Aleatoric risk from a mean-variance head (the predicted variance of each output). */
   mve?: MveSpec;
+  /** Epistemic risk from MC dropout (the spread of several stochastic forward passes). */
   dropout?: DropoutSpec;
   /**
    * Which named estimate becomes `epistemic` when several exist (VAE and MC dropout):
@@ -442,7 +446,18 @@ export class ComposedWrapper extends RiskModel {
    * optional `vaeHeads` (features -> [mean, logVariance]), `decoder` (latent -> input) and
    * `mveHead` (features -> logVariance). Undefined entries are absent components.
    */
-  get components(): { core?: tf.LayersModel; mcCore?: tf.LayersModel; vaeHeads?: tf.LayersModel; decoder?: tf.LayersModel; mveHead?: tf.LayersModel } {
+  get components(): {
+    /** The user's model rebuilt to output its predictions and the features (sharing its layers). */
+    core?: tf.LayersModel;
+    /** The model with MC dropout inserted (a trained copy in post-hoc mode), with `dropout`. */
+    mcCore?: tf.LayersModel;
+    /** Features to `[mean, logVariance]` of the latent, with `vae`. */
+    vaeHeads?: tf.LayersModel;
+    /** Latent to input, with `vae`. */
+    decoder?: tf.LayersModel;
+    /** Features to the log-variance of each output, with `mve`. */
+    mveHead?: tf.LayersModel;
+  } {
     return { core: this.core.model, mcCore: this.mcCore, vaeHeads: this.vaeHeads, decoder: this.decoder, mveHead: this.mveHead };
   }
 

@@ -5,6 +5,8 @@ import { DbvaeError } from '@dbvae/backend';
  * every dbvae error, or this class for the wrapper-specific ones only.
  */
 export class RiskWrapperError extends DbvaeError {
+  override readonly name: string = 'RiskWrapperError';
+
   constructor(message: string, code = 'E_RISK_WRAPPER', options?: { cause?: unknown }) {
     super(message, code, options);
   }
@@ -15,6 +17,8 @@ export class RiskWrapperError extends DbvaeError {
  * retrained or have dropout inserted, a layer could not be found, a graph shape is unsupported.
  */
 export class UnsupportedModelError extends RiskWrapperError {
+  override readonly name: string = 'UnsupportedModelError';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'E_UNSUPPORTED_MODEL', options);
   }
@@ -22,6 +26,8 @@ export class UnsupportedModelError extends RiskWrapperError {
 
 /** A method was called before the state it needs exists (`fit` before `compile`, bias before any features were seen). */
 export class NotReadyError extends RiskWrapperError {
+  override readonly name: string = 'NotReadyError';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'E_NOT_READY', options);
   }
@@ -29,6 +35,8 @@ export class NotReadyError extends RiskWrapperError {
 
 /** Saved artifacts are not a risk wrapper, or belong to another wrapper class. */
 export class SerializationError extends RiskWrapperError {
+  override readonly name: string = 'SerializationError';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'E_SERIALIZATION', options);
   }

@@ -27,8 +27,11 @@ export interface FeatureHistogramOptions {
  * bins are right before the queue first wraps.
  */
 export class FeatureHistogram {
+  /** How many of the most recent feature vectors are kept. */
   readonly queueSize: number;
+  /** Equal-width bins per dimension. */
   readonly numBins: number;
+  /** Added to each bin probability before the log. */
   readonly epsilon: number;
   private dim = 0;
   private data: Float32Array = new Float32Array(0);

@@ -19,7 +19,9 @@ export interface McDropoutArgs {
 export class McDropout extends tf.layers.Layer {
   /** @internal Serialization name. */
   static className = 'DbvaeMcDropout';
+  /** Fraction of the units (or channels) dropped. */
   readonly rate: number;
+  /** Whether whole channels are dropped (spatial dropout). */
   readonly spatial: boolean;
   /** Whether the layer drops units (set by the owning wrapper). */
   active = true;

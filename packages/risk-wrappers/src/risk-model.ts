@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ShapeError, createRandom, tf } from '@dbvae/backend';
+import { InvalidArgumentError, ShapeError, checkTrainingBackend, createRandom, tf } from '@dbvae/backend';
 import { type CompileOptions, type LossFn, type OptimizerSpec, isClassificationLoss, resolveLoss } from './compile-options';
 import { NotReadyError } from './errors';
 import { RiskTensor, type RiskFields } from './risk-tensor';
@@ -36,7 +36,9 @@ export interface FitOptions {
 
 /** What {@link RiskModel.fit} returns: the mean loss of each epoch. */
 export interface History {
+  /** Epoch indices, from 0. */
   epoch: number[];
+  /** Mean training loss of each epoch. */
   loss: number[];
 }
 
@@ -147,6 +149,7 @@ export abstract class RiskModel {
     this.checkInputs(xs, `${this.kind}.fit`);
     assertFinite([...xs, ...ys], `${this.kind}.fit`);
     this.requireLoss();
+    checkTrainingBackend(`${this.kind}.fit`);
     const rng = createRandom(seed);
     const history: History = { epoch: [], loss: [] };
     const order = Array.from({ length: n }, (_, i) => i);

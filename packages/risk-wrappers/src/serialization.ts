@@ -1,4 +1,4 @@
-import { tf } from '@dbvae/backend';
+import { fileSystemIOHandler, tf } from '@dbvae/backend';
 import { SerializationError } from './errors';
 import './mc-dropout';
 
@@ -14,17 +14,19 @@ const FORMAT = 'dbvae-risk-wrapper';
 
 function saveHandler(handlerOrUrl: string | tf.io.IOHandler): tf.io.IOHandler {
   if (typeof handlerOrUrl !== 'string') return handlerOrUrl;
-  const handlers = tf.io.getSaveHandlers(handlerOrUrl);
-  const h = handlers[0];
-  if (h === undefined) throw new SerializationError(`No tfjs save handler for '${handlerOrUrl}' (in Node, 'file://' needs @tensorflow/tfjs-node; or pass tf.io.withSaveHandler(...)).`);
-  return h;
+  const h = tf.io.getSaveHandlers(handlerOrUrl)[0];
+  if (h !== undefined) return h;
+  // Plain Node without tfjs-node: dbvae's own file:// handler (model.json + weights.bin).
+  if (handlerOrUrl.startsWith('file://')) return fileSystemIOHandler(handlerOrUrl);
+  throw new SerializationError(`No tfjs save handler for '${handlerOrUrl}': use file://<dir> in Node, indexeddb://, localstorage:// or downloads:// in a browser, or pass an IOHandler (tf.io.withSaveHandler(...)).`);
 }
 
 function loadHandler(handlerOrUrl: string | tf.io.IOHandler): tf.io.IOHandler {
   if (typeof handlerOrUrl !== 'string') return handlerOrUrl;
   const h = tf.io.getLoadHandlers(handlerOrUrl)[0];
-  if (h === undefined) throw new SerializationError(`No tfjs load handler for '${handlerOrUrl}'.`);
-  return h;
+  if (h !== undefined) return h;
+  if (handlerOrUrl.startsWith('file://')) return fileSystemIOHandler(handlerOrUrl);
+  throw new SerializationError(`No tfjs load handler for '${handlerOrUrl}': use file://<dir> in Node, indexeddb://, localstorage:// or an http(s) URL in a browser, or pass an IOHandler.`);
 }
 
 /** @internal Writes artifacts through a tfjs IO handler. */

@@ -14,29 +14,61 @@ export interface DemoOptions {
   n: number;
   /** Test faces per group. */
   testPerGroup: number;
+  /** Training epochs of each model. */
   epochs: number;
+  /** Batch size. */
   batchSize: number;
+  /** Latent size of the DB-VAE. */
   latentDim: number;
+  /** DB-VAE debiasing strength (smaller debiases more). */
   alpha: number;
   /** How latent dimensions combine into a sampling weight: the lab's 'max' or the paper's 'product'. */
   combine: 'max' | 'product';
+  /** Weight of the KL term of the DB-VAE loss. */
   klWeight: number;
+  /** Seed of the data, initialisers and sampling. */
   seed: number;
   /** Use the full-size settings (lab sizes: 20000 images, latent 100, 2 epochs, 100 test faces per group). */
   full: boolean;
 }
 
 /** Small defaults that finish in a few minutes on a 2-core CPU. */
-export const DEMO_SMALL = { n: 4000, testPerGroup: 100, epochs: 3, latentDim: 16 } as const;
+export const DEMO_SMALL = {
+  /** Training images. */
+  n: 4000,
+  /** Test faces per group. */
+  testPerGroup: 100,
+  /** Training epochs of each model. */
+  epochs: 3,
+  /** Latent size of the DB-VAE. */
+  latentDim: 16,
+} as const;
 /** The full-size run (`--full`). */
-export const DEMO_FULL = { n: 20000, testPerGroup: 100, epochs: 2, latentDim: 100 } as const;
+export const DEMO_FULL = {
+  /** Training images. */
+  n: 20000,
+  /** Test faces per group. */
+  testPerGroup: 100,
+  /** Training epochs of each model. */
+  epochs: 2,
+  /** Latent size of the DB-VAE. */
+  latentDim: 100,
+} as const;
 
 const GROUPS = ['LF', 'LM', 'DF', 'DM'] as const;
 
 /** What {@link runDemo} measured (also drawn in the report). */
 export interface DemoResult {
+  /** The report written (folder, page, files). */
   report: WrittenReport;
-  metrics: { standard: GroupMetricsResult; dbvae: GroupMetricsResult };
+  /** Per-group accuracy of each model on the balanced test faces. */
+  metrics: {
+    /** The standard CNN. */
+    standard: GroupMetricsResult;
+    /** The DB-VAE. */
+    dbvae: GroupMetricsResult;
+  };
+  /** Wall time of the whole run, in seconds. */
   seconds: number;
 }
 

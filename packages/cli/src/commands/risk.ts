@@ -42,6 +42,7 @@ export interface RiskOptions {
   maxSamples?: number;
   /** Fit on at most this many images of the fit set (a seeded uniform subset). Default 4000. */
   maxFitSamples?: number;
+  /** Seed of the wrapper's initialisers and sampling. */
   seed: number;
   /** A fitted risk model folder to score with (skips fitting). */
   riskModel?: string;

@@ -15,7 +15,9 @@ export interface TrainOptions {
   model: ModelKind;
   /** Output folder for the model and `metrics.json`. */
   out: string;
+  /** Training epochs. */
   epochs: number;
+  /** Batch size. */
   batchSize: number;
   /** DB-VAE latent size. */
   latentDim: number;
@@ -23,7 +25,9 @@ export interface TrainOptions {
   alpha: number;
   /** DB-VAE KL weight. */
   klWeight: number;
+  /** Adam learning rate. */
   learningRate: number;
+  /** Seed of the initialisers and batches. */
   seed: number;
   /** Worker threads sharing each batch with the main thread (standard model only). Default 0. */
   workers?: number;
@@ -31,12 +35,45 @@ export interface TrainOptions {
 
 /** Contents of `metrics.json` written by `dbvae train`. */
 export interface TrainingMetrics {
+  /** Which model was trained. */
   model: ModelKind;
-  settings: Omit<TrainOptions, 'data' | 'out'> & { data: string };
+  /** The options of the run. */
+  settings: Omit<TrainOptions, 'data' | 'out'> & {
+    /** The training file, as given. */
+    data: string;
+  };
   /** Loss terms per step (`classification` only for the standard CNN). */
-  steps: { epoch: number; step: number; total: number; classification: number; kl?: number; reconstruction?: number }[];
+  steps: {
+    /** Epoch, from 0. */
+    epoch: number;
+    /** Step within the epoch, from 0. */
+    step: number;
+    /** Total loss. */
+    total: number;
+    /** Classification (binary cross-entropy) term. */
+    classification: number;
+    /** KL term (DB-VAE only). */
+    kl?: number;
+    /** Reconstruction term (DB-VAE only). */
+    reconstruction?: number;
+  }[];
   /** Mean loss terms per epoch, with seconds and throughput. */
-  epochs: { epoch: number; total: number; classification: number; kl?: number; reconstruction?: number; seconds: number; imagesPerSecond: number }[];
+  epochs: {
+    /** Epoch, from 0. */
+    epoch: number;
+    /** Mean total loss. */
+    total: number;
+    /** Mean classification term. */
+    classification: number;
+    /** Mean KL term (DB-VAE only). */
+    kl?: number;
+    /** Mean reconstruction term (DB-VAE only). */
+    reconstruction?: number;
+    /** Wall time of the epoch. */
+    seconds: number;
+    /** Training throughput. */
+    imagesPerSecond: number;
+  }[];
   /** Warnings raised during training (such as posterior collapse). */
   warnings: string[];
   /** Wall-clock seconds. */

@@ -70,7 +70,7 @@ export function groupProbabilityChart(models: readonly ModelGroupMetrics[], opti
 /**
  * Training loss curves: one panel per model, one coloured line per loss, each panel with its
  * own y scale. Raw values are drawn faint; a trailing moving average over `smooth` steps on top.
- * @param smooth Moving-average window in steps; 1 draws only the raw values. Default: about 1/20 of the longest series (at least 1).
+ * @param options.smooth Moving-average window in steps; 1 draws only the raw values. Default: about 1/20 of the longest series (at least 1).
  * @throws InvalidArgumentError when there is no series, a series is empty, or a value is not finite.
  */
 export function lossCurveChart(series: readonly LossSeries[], options: { smooth?: number } = {}): ChartSpec {

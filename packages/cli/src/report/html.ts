@@ -1,5 +1,6 @@
 /** A chart in a report section: the inline SVG plus the PNG written beside the page. */
 export interface ChartBlock {
+  /** Discriminant of the block union. */
   kind: 'chart';
   /** Standalone SVG markup (from `renderChartSvg`). */
   svg: string;
@@ -11,6 +12,7 @@ export interface ChartBlock {
 
 /** An image (an image grid PNG) in a report section. */
 export interface ImageBlock {
+  /** Discriminant of the block union. */
   kind: 'image';
   /** Relative path of the image. */
   src: string;
@@ -22,6 +24,7 @@ export interface ImageBlock {
 
 /** A small table of numbers. */
 export interface TableBlock {
+  /** Discriminant of the block union. */
   kind: 'table';
   /** Header cells. */
   columns: string[];
@@ -33,6 +36,7 @@ export interface TableBlock {
 
 /** A paragraph or a bulleted list of text. */
 export interface TextBlock {
+  /** Discriminant of the block union. */
   kind: 'text';
   /** Paragraphs (one string) or list items (several, with `list: true`). */
   text: string | string[];
@@ -69,11 +73,15 @@ export interface SummaryCard {
 
 /** The whole page as passed to {@link assembleReportHtml}. */
 export interface ReportDocument {
+  /** Page title (also the `<title>`). */
   title: string;
+  /** A line under the title. */
   subtitle?: string;
   /** A small line of metadata (date, tool version). */
   meta?: string;
+  /** Headline numbers shown as cards above the sections. */
   cards?: SummaryCard[];
+  /** The sections, in page order. */
   sections: ReportSection[];
 }
 

@@ -4,6 +4,8 @@ import type { ChartSpec } from './charts';
 
 /** A chart could not be compiled or rendered (a malformed Vega-Lite specification). */
 export class ChartRenderError extends DbvaeError {
+  override readonly name: string = 'ChartRenderError';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'E_CHART', options);
   }

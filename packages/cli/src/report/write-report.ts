@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from '@dbvae/backend';
 import { writeDirAtomic } from '../fs-atomic';
 import { REPORT_PALETTE, accuracyVsRiskChart, groupProbabilityChart, lossCurveChart, samplingWeightsChart, type ChartSpec } from './charts';
-import { assembleReportHtml, type ReportBlock, type ReportDocument, type ReportSection, type SummaryCard } from './html';
+import { assembleReportHtml, type ReportBlock, type ReportDocument, type ReportSection, type SummaryCard, type TableBlock, type TextBlock } from './html';
 import { imageGridPng } from './image-grid';
 import { renderChartSvg, svgToPng } from './render';
 import type { ReportData } from './types';
@@ -33,7 +33,12 @@ function slug(text: string): string {
 }
 
 /** Builds the page description (sections, cards, chart specs) from report data; no I/O. */
-export function planReport(data: ReportData): { doc: Omit<ReportDocument, 'sections'>; sections: PlannedSection[] } {
+export function planReport(data: ReportData): {
+  /** Title, subtitle and summary cards. */
+  doc: Omit<ReportDocument, 'sections'>;
+  /** The sections with their charts, grids, tables and text, not yet rendered. */
+  sections: PlannedSection[];
+} {
   if (!data.title) throw new InvalidArgumentError('writeReport: the report needs a title.');
   const sections: PlannedSection[] = [];
   const cards: SummaryCard[] = [];
@@ -117,17 +122,38 @@ export function planReport(data: ReportData): { doc: Omit<ReportDocument, 'secti
 
 /** A section before rendering: charts are still specs and grids still pixels. */
 export interface PlannedSection {
+  /** Anchor id of the section. */
   id: string;
+  /** Section heading. */
   title: string;
+  /** A paragraph under the heading. */
   intro?: string;
+  /** Its contents, in order. */
   items: PlannedItem[];
 }
 
 /** A block before rendering. */
 export type PlannedItem =
-  | { kind: 'chart'; name: string; spec: ChartSpec; caption?: string }
-  | { kind: 'grid'; name: string; grid: NonNullable<ReportData['imageGrids']>[number] }
-  | Exclude<ReportBlock, { kind: 'chart' } | { kind: 'image' }>;
+  | {
+    /** A chart. */
+    kind: 'chart';
+    /** File name stem of its PNG. */
+    name: string;
+    /** Its Vega-Lite specification. */
+    spec: ChartSpec;
+    /** Caption under it. */
+    caption?: string;
+  }
+  | {
+    /** An image grid. */
+    kind: 'grid';
+    /** File name stem of its PNG. */
+    name: string;
+    /** The images and their layout. */
+    grid: NonNullable<ReportData['imageGrids']>[number];
+  }
+  | TableBlock
+  | TextBlock;
 
 /**
  * Writes a self-contained report folder: `index.html` (inline CSS and SVG charts, no scripts,
