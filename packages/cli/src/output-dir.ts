@@ -123,7 +123,11 @@ export async function claimOutput(claim: OutputClaim): Promise<ClaimedOutput> {
     }
   }
   const parent = dirname(target);
-  await makeDirs(parent);
+  try {
+    await makeDirs(parent);
+  } catch (error) {
+    throw error instanceof OutputError ? new OutputError(`${shown}: ${error.message}`, { cause: error }) : error;
+  }
   const probe = join(parent, `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const handle = await open(probe, 'wx');
@@ -133,10 +137,21 @@ export async function claimOutput(claim: OutputClaim): Promise<ClaimedOutput> {
     throw new OutputError(`${shown}: cannot write in ${parent}: ${describeFsError(error)}. Choose an output location you can write to.`, { cause: error });
   }
   const lock: OutputLock = await acquireOutputLock(target, claim.command, claim.flag);
+  let probeInside: string | undefined;
   try {
     const cleaned = await cleanLeftovers(target);
     const st = await statOrUndefined(target);
     if (st) await checkExisting(claim, target, shown, st.isDirectory());
+    if (st?.isDirectory()) {
+      // The command writes inside a folder it keeps (checkpoints, resuming): check that too.
+      probeInside = join(target, `.dbvae-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+      try {
+        await (await open(probeInside, 'wx')).close();
+        await rm(probeInside, { force: true });
+      } catch (error) {
+        throw new OutputError(`${shown}: cannot write in ${target}: ${describeFsError(error)}. Choose an output location you can write to.`, { cause: error });
+      }
+    }
     return { path: target, exists: st !== undefined, cleaned, release: () => lock.release() };
   } catch (error) {
     await lock.release();
