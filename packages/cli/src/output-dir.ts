@@ -190,3 +190,26 @@ export async function withOutputs<T>(claims: readonly OutputClaim[], work: (clai
     for (const c of claimed.reverse()) await c.release();
   }
 }
+
+async function head(path: string, bytes = 4096): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** True for a file written by `dbvae risk --out`: a CSV whose header starts with `index`, or JSON starting with `{ "columns"`. */
+export async function isRiskScoresFile(path: string): Promise<boolean> {
+  const text = await head(path).catch(() => '');
+  return /^index(,|\n|$)/.test(text) || /^\{\s*"columns"\s*:/.test(text);
+}
+
+/** True for a file written by `dbvae evaluate --json`: JSON starting with `{ "groups"`. */
+export async function isGroupMetricsFile(path: string): Promise<boolean> {
+  const text = await head(path).catch(() => '');
+  return /^\{\s*"groups"\s*:/.test(text);
+}

@@ -2,6 +2,7 @@ import { requireInput, resolvePath, str, type CliIO, type CommandDefinition } fr
 import { readdir, stat } from 'node:fs/promises';
 import { InputError, UsageError } from '../errors';
 import { loadStoredModel } from '../model-store';
+import { isRiskScoresFile, withOutputs, type OutputClaim } from '../output-dir';
 import { ProgressBar } from '../progress';
 import { averageFacesPerPercentile, extremeImages } from '../report/face-grids';
 import type { AccuracyVsRiskSeries, ReportData } from '../report/types';
@@ -27,6 +28,8 @@ export interface RiskOptions {
   /** Use at most this many samples (the first ones). */
   maxSamples: number;
   seed: number;
+  /** Replace an existing `out` file or a previous report in `report`. */
+  force?: boolean;
 }
 
 interface RiskData {
@@ -73,6 +76,13 @@ const WRAP_OPTIONS = {
 export async function runRisk(options: RiskOptions, io: CliIO): Promise<void> {
   await requireInput(options.model, 'dir', '--model');
   await requireInput(options.data, 'any', '--data');
+  const inputs = [options.model, options.data];
+  const claims: OutputClaim[] = [{ path: options.out, flag: '--out', command: 'dbvae risk', type: 'file', isOwnFile: isRiskScoresFile, force: options.force, inputs, cwd: io.cwd }];
+  if (options.report) claims.push({ path: options.report, flag: '--report', command: 'dbvae risk', type: 'dir', kind: 'report', force: options.force, inputs, cwd: io.cwd });
+  await withOutputs(claims, () => riskClaimed(options, io));
+}
+
+async function riskClaimed(options: RiskOptions, io: CliIO): Promise<void> {
   const { initBackend, tf } = await import('@dbvae/backend');
   const { uint8ToFloatBatch } = await import('@dbvae/core-data');
   const rw = await import('@dbvae/risk-wrappers');
@@ -161,6 +171,7 @@ export const riskCommand: CommandDefinition<RiskOptions> = {
     { name: 'epochs', kind: 'int', default: 2, min: 1, description: 'Epochs to fit the risk heads' },
     { name: 'max-samples', kind: 'int', default: 5000, min: 1, description: 'Use at most this many samples (the first ones)' },
     { name: 'seed', kind: 'int', default: 0, min: 0, description: 'Random seed' },
+    { name: 'force', kind: 'boolean', description: 'Replace an existing --out file or a previous report in --report' },
   ],
   examples: ['dbvae risk --model models/standard --data data/synth/train.h5 --wrapper histogram-vae --out risk.csv --report report/risk', 'dbvae risk --model models/standard --data data/synth/test --wrapper dropout --out risk.json'],
   toOptions: (v, io) => {
@@ -179,6 +190,7 @@ export const riskCommand: CommandDefinition<RiskOptions> = {
       epochs: v.epochs as number,
       maxSamples: v['max-samples'] as number,
       seed: v.seed as number,
+      force: v.force === true,
     };
   },
   run: runRisk,
