@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, ShapeError } from '@dbvae/backend';
-import { Hdf5LayoutError } from './errors';
+import { Hdf5LayoutError, Hdf5ReadError } from './errors';
 import type { ChannelOrder } from './image-tensor';
 
 type H5Module = typeof import('h5wasm/node');
@@ -9,6 +9,8 @@ type H5Lib = H5Module['default'];
 type H5Dataset = InstanceType<H5Lib['Dataset']>;
 
 let h5Promise: Promise<H5Lib> | undefined;
+/** h5wasm's module: its error-handler switches (a live binding, set once h5wasm is ready). */
+let h5Errors: { activate_throwing_error_handler(): number; deactivate_throwing_error_handler(): number } | undefined;
 
 /** Loads h5wasm (ESM only, so imported lazily) and waits for its WebAssembly to be ready. */
 async function loadH5wasm(): Promise<H5Lib> {
@@ -16,9 +18,41 @@ async function loadH5wasm(): Promise<H5Lib> {
     const mod = (await import('h5wasm/node')) as H5Module;
     const lib = mod.default;
     await lib.ready;
+    h5Errors = (mod as unknown as { Module?: typeof h5Errors }).Module;
     return lib;
   })();
   return h5Promise;
+}
+
+/**
+ * Runs synchronous h5wasm calls with HDF5's errors turned into exceptions (carrying the HDF5
+ * error stack as their message) instead of diagnostics printed on stderr: h5wasm ignores the
+ * status of a read, so a chunk that fails to decompress would otherwise come back as zeros or
+ * stale heap bytes, after 20-odd lines of HDF5-DIAG on the user's terminal.
+ */
+function withHdf5Errors<T>(work: () => T): T {
+  h5Errors?.activate_throwing_error_handler();
+  try {
+    return work();
+  } finally {
+    h5Errors?.deactivate_throwing_error_handler();
+  }
+}
+
+/** The few informative lines of an HDF5 error stack (the `minor:` reasons, deduplicated). */
+function hdf5Reason(error: unknown): { reason: string; diagnostic: string } {
+  const diagnostic = error instanceof Error ? error.message : String(error);
+  const minors = [...new Set([...diagnostic.matchAll(/minor:\s*(.+)/g)].map((m) => (m[1] as string).trim()))];
+  const where = [...diagnostic.matchAll(/in (H5\w+)\(\): ([^\n]+)/g)].map((m) => (m[2] as string).trim());
+  const reason = where.length ? `${where[where.length - 1]}${minors.length ? ` (${minors.slice(-2).join('; ')})` : ''}` : diagnostic.split('\n')[0] || 'unknown HDF5 error';
+  return { reason, diagnostic };
+}
+
+function readFailure(path: string, dataset: string, rows: [number, number] | undefined, error: unknown): Hdf5ReadError {
+  const { reason, diagnostic } = hdf5Reason(error);
+  const failure = new Hdf5ReadError(path, dataset, rows, reason, diagnostic, { cause: error });
+  if (process.env.DBVAE_HDF5_DIAGNOSTICS === '1') process.stderr.write(`${diagnostic}\n`);
+  return failure;
 }
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -105,11 +139,30 @@ export async function readLabH5(path: string, options: ReadLabH5Options = {}): P
     throw new Hdf5LayoutError('not-hdf5', path, 'not an HDF5 file (no HDF5 signature); pass the .h5 file itself, not an archive or a partial download.');
   }
   const lib = await loadH5wasm();
-  const file = new lib.File(abs, 'r');
-  if (typeof file.file_id === 'bigint' && file.file_id < 0n) {
-    throw new Hdf5LayoutError('corrupt', path, 'the file has an HDF5 signature but the HDF5 library cannot open it: it is corrupt or truncated (an interrupted download?). Fetch or write it again.');
-  }
+  const corrupt = (cause?: unknown) => {
+    if (cause !== undefined && process.env.DBVAE_HDF5_DIAGNOSTICS === '1') process.stderr.write(`${hdf5Reason(cause).diagnostic}\n`);
+    return new Hdf5LayoutError('corrupt', path, 'the file has an HDF5 signature but the HDF5 library cannot open it: it is corrupt or truncated (an interrupted download?). Fetch or write it again.', cause === undefined ? undefined : { cause });
+  };
+  let file: InstanceType<H5Lib['File']>;
   try {
+    file = withHdf5Errors(() => new lib.File(abs, 'r'));
+  } catch (cause) {
+    throw corrupt(cause);
+  }
+  if (typeof file.file_id === 'bigint' && file.file_id < 0n) throw corrupt();
+  try {
+    return withHdf5Errors(() => readOpened(file, lib, path, sliceBytes, channelOrder));
+  } finally {
+    try {
+      file.close();
+    } catch {
+      // closing a file whose read failed may report the same damage again
+    }
+  }
+}
+
+function readOpened(file: InstanceType<H5Lib['File']>, lib: H5Lib, path: string, sliceBytes: number, channelOrder: ChannelOrder): LabH5Data {
+  {
     const imagesDs = getDataset(file, lib, 'images', path);
     const labelsDs = getDataset(file, lib, 'labels', path);
     const im = imagesDs.metadata;
@@ -135,7 +188,13 @@ export async function readLabH5(path: string, options: ReadLabH5Options = {}): P
     if (n === 0) {
       throw new Hdf5LayoutError('count-mismatch', path, 'the file holds no images.');
     }
-    const rawLabels = labelsDs.value as ArrayLike<number | bigint>;
+    let rawLabels: ArrayLike<number | bigint>;
+    try {
+      rawLabels = labelsDs.value as ArrayLike<number | bigint>;
+    } catch (e) {
+      throw readFailure(path, 'labels', [0, n], e);
+    }
+    if (!rawLabels || rawLabels.length !== n) throw new Hdf5ReadError(path, 'labels', [0, n], `it returned ${rawLabels?.length ?? 0} labels, expected ${n}`);
     const labels = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const v = Number(rawLabels[i]);
@@ -153,16 +212,14 @@ export async function readLabH5(path: string, options: ReadLabH5Options = {}): P
       try {
         part = imagesDs.slice([[start, end]]) as Uint8Array;
       } catch (e) {
-        throw new Hdf5LayoutError('corrupt', path, `reading images ${start}..${end} failed (${(e as Error).message}); the file is corrupt or truncated.`, { cause: e });
+        throw readFailure(path, 'images', [start, end], e);
       }
       if (!(part instanceof Uint8Array) || part.length !== (end - start) * imageSize) {
-        throw new Hdf5LayoutError('corrupt', path, `reading images ${start}..${end} returned ${part.length} bytes, expected ${(end - start) * imageSize}.`);
+        throw new Hdf5ReadError(path, 'images', [start, end], `a short read: ${part?.length ?? 0} bytes, expected ${(end - start) * imageSize}`);
       }
       images.set(part, start * imageSize);
     }
     return { images, labels, n, height, width, channelOrder };
-  } finally {
-    file.close();
   }
 }
 
