@@ -70,6 +70,7 @@ export function fileSystemIOHandler(path: string): tf.io.IOHandler {
       }
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: ArrayBuffer[] = [];
+      if (!Array.isArray(json.weightsManifest)) throw new CheckpointError(`fileSystemIOHandler: ${joinPath(dir, 'model.json')} has no weights manifest; is it a saved model directory?`);
       for (const group of json.weightsManifest ?? []) {
         specs.push(...group.weights);
         for (const file of group.paths) {
@@ -80,6 +81,11 @@ export function fileSystemIOHandler(path: string): tf.io.IOHandler {
             throw new CheckpointError(`fileSystemIOHandler: cannot read weights file ${joinPath(dir, file)}.`, { cause });
           }
         }
+      }
+      const expected = specs.reduce((total, s) => total + s.shape.reduce((a, b) => a * b, 1) * bytesPerElement(s.quantization?.dtype ?? s.dtype), 0);
+      const found = buffers.reduce((total, b) => total + b.byteLength, 0);
+      if (found !== expected) {
+        throw new CheckpointError(`fileSystemIOHandler: the weights in ${dir} are ${found} bytes but model.json describes ${expected}; ${found < expected ? 'weights.bin is truncated (an interrupted copy or save?)' : 'weights.bin does not belong to this model.json'}. Save or copy the model again.`);
       }
       return {
         modelTopology: json.modelTopology,
@@ -92,6 +98,12 @@ export function fileSystemIOHandler(path: string): tf.io.IOHandler {
       };
     },
   };
+}
+
+function bytesPerElement(dtype: string): number {
+  if (dtype === 'bool' || dtype === 'uint8' || dtype === 'int8') return 1;
+  if (dtype === 'float16' || dtype === 'int16' || dtype === 'uint16') return 2;
+  return 4;
 }
 
 /** A destination: a URL (`file://dir` in Node; `indexeddb://name`, `localstorage://name`, `downloads://name` in a browser) or an IOHandler. */
