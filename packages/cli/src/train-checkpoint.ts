@@ -2,7 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { tf as TF } from '@dbvae/backend';
 import type { DBVAE, EpochRecord, StepRecord, TrainingHistory, TrainingPosition } from '@dbvae/models';
-import type { CliIO } from './command';
+import type { CliIO, SignalSource } from './command';
 import { InputError, InterruptedError } from './errors';
 import { makeDirs, writeDirAtomic } from './fs-atomic';
 import { cleanLeftovers } from './lock';
@@ -188,16 +188,18 @@ export class TrainingSession {
   private readonly warnings: string[];
   private readonly priorSeconds: number;
   private readonly t0 = Date.now();
-  private readonly handlers: Array<[NodeJS.Signals, () => void]> = [];
+  private readonly handlers: Array<['SIGINT' | 'SIGTERM', () => void]> = [];
+  private readonly signals: SignalSource;
 
   constructor(private readonly options: TrainingSessionOptions) {
     this.steps = [...(options.restored?.state.steps ?? [])];
     this.epochs = [...(options.restored?.state.epochs ?? [])];
     this.warnings = [...(options.restored?.state.warnings ?? [])];
     this.priorSeconds = options.restored?.state.seconds ?? 0;
+    this.signals = options.io.signals ?? process;
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const handler = () => this.onSignal(signal);
-      process.on(signal, handler);
+      this.signals.on(signal, handler);
       this.handlers.push([signal, handler]);
     }
   }
@@ -219,7 +221,7 @@ export class TrainingSession {
 
   /** Removes the signal handlers. */
   close(): void {
-    for (const [signal, handler] of this.handlers) process.removeListener(signal, handler);
+    for (const [signal, handler] of this.handlers) this.signals.removeListener(signal, handler);
     this.handlers.length = 0;
   }
 

@@ -14,6 +14,7 @@ export class DatasetError extends DbvaeError {
 /** Why an HDF5 file was rejected; see {@link Hdf5LayoutError}. */
 export type Hdf5LayoutProblem =
   | 'not-found'
+  | 'unreadable'
   | 'not-hdf5'
   | 'corrupt'
   | 'missing-dataset'

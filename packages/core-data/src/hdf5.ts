@@ -120,7 +120,7 @@ function getDataset(file: InstanceType<H5Lib['File']>, lib: H5Lib, name: string,
  *
  * @param path - File path.
  * @param options - Slice size and the stored channel order.
- * @throws Hdf5LayoutError with `problem` one of `not-found`, `not-hdf5`, `corrupt`, `missing-dataset`,
+ * @throws Hdf5LayoutError with `problem` one of `not-found`, `unreadable`, `not-hdf5`, `corrupt`, `missing-dataset`,
  *   `wrong-rank`, `wrong-dtype`, `label-values`, `count-mismatch`.
  */
 export async function readLabH5(path: string, options: ReadLabH5Options = {}): Promise<LabH5Data> {
@@ -135,7 +135,14 @@ export async function readLabH5(path: string, options: ReadLabH5Options = {}): P
   if (!existsSync(abs) || !statSync(abs).isFile()) {
     throw new Hdf5LayoutError('not-found', path, 'file not found; check the path.');
   }
-  if (!hasHdf5Signature(abs)) {
+  let signed: boolean;
+  try {
+    signed = hasHdf5Signature(abs);
+  } catch (cause) {
+    const errno = (cause as { code?: string }).code;
+    throw new Hdf5LayoutError('unreadable', path, `cannot read the file: ${errno === 'EACCES' || errno === 'EPERM' ? "permission denied; check the file's permissions" : (cause as Error).message}.`, { cause });
+  }
+  if (!signed) {
     throw new Hdf5LayoutError('not-hdf5', path, 'not an HDF5 file (no HDF5 signature); pass the .h5 file itself, not an archive or a partial download.');
   }
   const lib = await loadH5wasm();
@@ -237,11 +244,13 @@ export interface WriteLabH5Data {
   channelOrder?: ChannelOrder;
   /** Bytes of images converted and written per block. Default 8 MiB. */
   blockBytes?: number;
+  /** Gzip level (1-9) of the image chunks, as h5py's `compression='gzip'`. Default none (uncompressed). */
+  gzipLevel?: number;
 }
 
 /**
  * Writes images and labels in the lab layout: `images` (N, H, W, 3) uint8 in **BGR** order
- * (chunked, uncompressed) and `labels` (N, 1) float32. Readable by h5py, the lab loader and
+ * (chunked; uncompressed unless `gzipLevel` is given) and `labels` (N, 1) float32. Readable by h5py, the lab loader and
  * {@link readLabH5}. Overwrites an existing file. Data are written in blocks, so the copy
  * made for the colour swap is one block, not the whole set.
  *
@@ -249,7 +258,8 @@ export interface WriteLabH5Data {
  *   InvalidArgumentError for a label outside {0, 1} or an empty set.
  */
 export async function writeLabH5(path: string, data: WriteLabH5Data): Promise<void> {
-  const { images, labels, height = 64, width = 64, channelOrder = 'rgb', blockBytes = 8 * 1024 * 1024 } = data;
+  const { images, labels, height = 64, width = 64, channelOrder = 'rgb', blockBytes = 8 * 1024 * 1024, gzipLevel } = data;
+  if (gzipLevel !== undefined && !(Number.isInteger(gzipLevel) && gzipLevel >= 1 && gzipLevel <= 9)) throw new InvalidArgumentError(`writeLabH5: gzipLevel must be an integer from 1 to 9, got ${gzipLevel}.`);
   if (!(images instanceof Uint8Array)) throw new InvalidArgumentError('writeLabH5: images must be a Uint8Array.');
   if (!Number.isInteger(height) || height <= 0 || !Number.isInteger(width) || width <= 0) {
     throw new InvalidArgumentError(`writeLabH5: height and width must be positive integers, got ${height} x ${width}.`);
@@ -293,6 +303,7 @@ export async function writeLabH5(path: string, data: WriteLabH5Data): Promise<vo
       maxshape: [n, height, width, 3],
       chunks: [chunkRows, height, width, 3],
       dtype: '<B',
+      ...(gzipLevel ? { compression: gzipLevel } : {}),
     });
     if (firstEnd < n) {
       ds.resize([n, height, width, 3]);

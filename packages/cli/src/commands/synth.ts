@@ -53,7 +53,7 @@ export const synthCommand: CommandDefinition<SynthOptions> = {
     { name: 'test-per-group', kind: 'int', default: 100, min: 0, description: 'Test faces per group (LF, LM, DF, DM)' },
     { name: 'face-fraction', kind: 'number', default: 0.5, min: 0, max: 1, exclusiveMin: true, description: 'Fraction of training images that are faces' },
     { name: 'dark-skin', kind: 'number', default: 0.1, min: 0, max: 1, description: 'Fraction of training faces with dark skin (the under-represented attribute)' },
-    { name: 'size', kind: 'int', default: 64, min: 8, max: 512, description: 'Image side in pixels' },
+    { name: 'size', kind: 'int', default: 64, min: 16, max: 512, description: 'Image side in pixels' },
     { name: 'force', kind: 'boolean', description: "Replace a previous 'dbvae synth' output in --out" },
   ],
   examples: ['dbvae synth --out data/synth', 'dbvae synth --out data/small --n 2000 --seed 7 --test-per-group 50'],
