@@ -109,8 +109,10 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
 }
 
-/** Attempts at putting a folder in place when other writers replace the same target meanwhile. */
-const REPLACE_ATTEMPTS = 8;
+/** Attempts at putting a folder in place when other writers replace the same target meanwhile (with a growing random pause between them). */
+const REPLACE_ATTEMPTS = 40;
+
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * (attempt + 1))));
 
 /**
  * Builds a folder so that it appears complete or not at all: `fill` writes into a fresh
@@ -164,6 +166,7 @@ export async function writeDirAtomic<T>(dir: string, fill: (tmpDir: string) => P
       // ENOTEMPTY / EEXIST: another writer put its folder in place between our two renames; go again.
       lastError = error;
       if (errnoOf(error) !== 'ENOTEMPTY' && errnoOf(error) !== 'EEXIST') break;
+      await pause(attempt);
     }
   }
   if (lastError !== undefined) {
