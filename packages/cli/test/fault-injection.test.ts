@@ -249,7 +249,7 @@ describe('interruption and resume', () => {
       expect(existsSync(join(cwd, 'part', 'checkpoint', 'state.json'))).toBe(true);
       expect(existsSync(join(cwd, 'part', 'dbvae-model.json'))).toBe(false);
       // A plain rerun does not silently start over; --resume continues.
-      expect((await run(['train', '--data', data, '--model', model, '--out', 'part', ...TRAIN], cwd)).err).toMatch(/pass --force|--resume/);
+      expect((await run(['train', '--data', data, '--model', model, '--out', 'part', ...TRAIN], cwd)).err).toMatch(/holds an interrupted 'dbvae train' run; continue it with 'dbvae train --resume .*part', or pass --force/);
       const resumed = await run(['train', '--resume', 'part'], cwd);
       expect(resumed.err).toMatch(/Resuming at epoch 2, step 1/);
       expect(resumed.code).toBe(0);

@@ -1,12 +1,12 @@
 import { stat } from 'node:fs/promises';
-import { InputError, UsageError } from '../errors';
+import { InputError, OutputError, UsageError } from '../errors';
 import type { ParsedValues } from '../args';
 import { num, requireInput, resolvePath, str, type CliIO, type CommandDefinition } from '../command';
 import { writeFileAtomic, writeDirAtomic } from '../fs-atomic';
 import { saveStoredModel } from '../model-store';
 import { claimOutput, writeOutputMarker } from '../output-dir';
 import { ProgressBar } from '../progress';
-import { loadTrainCheckpoint, resolveResume, TrainingSession, type RestoredTraining } from '../train-checkpoint';
+import { hasTrainCheckpoint, loadTrainCheckpoint, resolveResume, TrainingSession, type RestoredTraining } from '../train-checkpoint';
 
 /** Which network `dbvae train` fits. */
 export type ModelKind = 'standard' | 'dbvae';
@@ -62,6 +62,9 @@ export interface TrainingMetrics {
 export async function runTrain(options: TrainOptions, io: CliIO): Promise<TrainingMetrics> {
   options = await resolveResume(options);
   await requireInput(options.data, 'file', '--data');
+  if (!options.resume && !options.force && (await hasTrainCheckpoint(options.out))) {
+    throw new OutputError(`--out ${options.out} holds an interrupted 'dbvae train' run; continue it with 'dbvae train --resume ${options.out}', or pass --force to start over.`);
+  }
   const claim = await claimOutput({ path: options.out, flag: options.resume ? '--resume' : '--out', command: 'dbvae train', type: 'dir', kind: 'model', force: options.force, resume: options.resume, inputs: [options.data], cwd: io.cwd });
   try {
     return await trainClaimed(options, io, claim.cleaned);
