@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '@dbvae/backend';
 import { writeLabH5 } from '@dbvae/core-data';
 import { runCli } from '../src/cli';
 import { exitCodeOf } from '../src/errors';
@@ -232,6 +233,7 @@ describe('interruption and resume', () => {
       const data = join(dir, 'train.h5');
       const full = await run(['train', '--data', data, '--model', model, '--out', 'full', ...TRAIN], cwd);
       expect(full.code).toBe(0);
+      const tensorsBefore = tf.memory().numTensors;
       const signals = new EventEmitter();
       let sent = false;
       // 3 epochs x 2 steps; stop after step 4 (epoch 2, step 2 of 2 is next), after the epoch-1 checkpoint.
@@ -260,6 +262,8 @@ describe('interruption and resume', () => {
       expect(readFileSync(join(cwd, 'part', 'model', 'weights.bin')).equals(readFileSync(join(cwd, 'full', 'model', 'weights.bin')))).toBe(true);
       expect(existsSync(join(cwd, 'part', 'checkpoint'))).toBe(false);
       expect(leftovers(cwd)).toEqual([]);
+      // The interrupted and the resumed run (checkpoints saved and loaded) free every tensor they made.
+      expect(tf.memory().numTensors).toBe(tensorsBefore);
     });
   }
 
