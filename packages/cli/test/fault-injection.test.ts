@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '@dbvae/backend';
-import { writeLabH5 } from '@dbvae/core-data';
+import { loadImageFolder, writeLabH5 } from '@dbvae/core-data';
 import { runCli } from '../src/cli';
 import { exitCodeOf } from '../src/errors';
 import { writeDirAtomic } from '../src/fs-atomic';
@@ -202,7 +202,10 @@ describe('inputs are checked before the work, with messages that say what to fix
     chmodSync(join(cwd, 'locked.h5'), 0o000);
     const r = await run(['train', '--data', 'locked.h5', '--model', 'standard', '--out', 'm'], cwd);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/permission denied/);
+    expect(r.err).toMatch(/permission denied/);    mkdirSync(join(cwd, 'faces', 'LF'), { recursive: true });
+    writeFileSync(join(cwd, 'faces', 'LF', 'a.png'), 'png bytes');
+    chmodSync(join(cwd, 'faces', 'LF', 'a.png'), 0o000);
+    await expect(loadImageFolder(join(cwd, 'faces'), { groups: true })).rejects.toThrow(/cannot read .*a\.png: permission denied/);
   });
 
   it('every typed error keeps its exit code whichever copy of the classes threw it (ESM and CJS builds)', () => {
