@@ -21,6 +21,12 @@ async function nodeFs(): Promise<FsPromises> {
   }
 }
 
+function bytesPerElement(dtype: string): number {
+  if (dtype === 'bool' || dtype === 'uint8' || dtype === 'int8') return 1;
+  if (dtype === 'float16' || dtype === 'int16' || dtype === 'uint16') return 2;
+  return 4;
+}
+
 function joinPath(dir: string, file: string): string {
   return dir.endsWith('/') ? `${dir}${file}` : `${dir}/${file}`;
 }
@@ -73,6 +79,7 @@ export function fileSystemIOHandler(path: string): tf.io.IOHandler {
       }
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: ArrayBuffer[] = [];
+      if (!Array.isArray(json.weightsManifest)) throw new FileSystemIOError(`fileSystemIOHandler: ${jsonFile} has no weights manifest; is it a saved model directory?`);
       for (const group of json.weightsManifest ?? []) {
         specs.push(...group.weights);
         for (const file of group.paths) {
@@ -83,6 +90,12 @@ export function fileSystemIOHandler(path: string): tf.io.IOHandler {
             throw new FileSystemIOError(`fileSystemIOHandler: cannot read weights file ${joinPath(dir, file)}.`, { cause });
           }
         }
+      }
+      // A truncated weights.bin (an interrupted copy or save) would otherwise load as garbage or fail deep in tfjs.
+      const expected = specs.reduce((total, s) => total + s.shape.reduce((a, b) => a * b, 1) * bytesPerElement(s.quantization?.dtype ?? s.dtype), 0);
+      const found = buffers.reduce((total, b) => total + b.byteLength, 0);
+      if (found !== expected) {
+        throw new FileSystemIOError(`fileSystemIOHandler: the weights in ${dir} are ${found} bytes but ${jsonFile} describes ${expected}; ${found < expected ? 'weights.bin is truncated (an interrupted copy or save?)' : 'weights.bin does not belong to this model.json'}. Save or copy the model again.`);
       }
       return {
         modelTopology: json.modelTopology,

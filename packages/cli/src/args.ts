@@ -50,9 +50,21 @@ function toNumber(command: string, spec: OptionSpec, raw: string): number {
 export function parseCommandArgs(command: string, specs: readonly OptionSpec[], argv: readonly string[]): ParsedValues {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
   for (const s of specs) options[s.name] = { type: s.kind === 'boolean' ? 'boolean' : 'string' };
+  // `--epochs -1`: parseArgs takes a value starting with '-' for a flag ("argument is
+  // ambiguous"); join a negative number to its flag so the range check can say what is wrong.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    const spec = token.startsWith('--') ? specs.find((s) => `--${s.name}` === token) : undefined;
+    const next = argv[i + 1];
+    if (spec && spec.kind !== 'boolean' && next !== undefined && /^-(\d|\.\d|Infinity)/.test(next)) {
+      args.push(`${token}=${next}`);
+      i++;
+    } else args.push(token);
+  }
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | undefined> });
+    ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | undefined> });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '.');
     throw new UsageError(message, command, { cause: error });

@@ -1,4 +1,3 @@
-import { DbvaeError } from '@dbvae/backend';
 import packageJson from '../package.json';
 import { formatOptions, parseCommandArgs, placeholderOf } from './args';
 import type { CliIO, CommandDefinition } from './command';
@@ -8,7 +7,7 @@ import { riskCommand } from './commands/risk';
 import { synthCommand } from './commands/synth';
 import { trainCommand } from './commands/train';
 import { workerCommand } from './commands/worker';
-import { UsageError, exitCodeOf } from './errors';
+import { UsageError, exitCodeOf, isDbvaeError } from './errors';
 
 /** The CLI's version (from its package.json). */
 export const CLI_VERSION: string = packageJson.version;
@@ -105,9 +104,9 @@ export async function runCli(argv: readonly string[], io: CliIO = { stdout: proc
     return 0;
   } catch (error) {
     const where = command ? `dbvae ${command.name}` : 'dbvae';
-    if (error instanceof DbvaeError) {
+    if (isDbvaeError(error)) {
       io.stderr.write(`${where}: ${error.message}\n`);
-      if (error instanceof UsageError) io.stderr.write(`Run 'dbvae ${command ? `${command.name} ` : ''}--help' for usage.\n`);
+      if (error.code === 'E_USAGE') io.stderr.write(`Run 'dbvae ${command ? `${command.name} ` : ''}--help' for usage.\n`);
     } else {
       io.stderr.write(`${where}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     }

@@ -15,6 +15,14 @@ export interface CliIO {
   stderr: ProgressOutput;
   /** Folder relative paths are resolved against. Default `process.cwd()`. */
   cwd?: string;
+  /** Where SIGINT / SIGTERM come from (`dbvae train` checkpoints and stops on them). Default `process`; tests pass an emitter. */
+  signals?: SignalSource;
+}
+
+/** Something that emits `SIGINT` and `SIGTERM`, as `process` does. */
+export interface SignalSource {
+  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  removeListener(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
 }
 
 /** A `dbvae` sub-command: its flags, help text and handler. */

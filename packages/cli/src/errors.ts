@@ -55,9 +55,46 @@ export class NotAvailableError extends CliError {
   }
 }
 
-/** Exit code for an error: the CLI error's own code, 1 for any other dbvae error, 70 (internal software error) otherwise. */
+/**
+ * An output location cannot be used: it is the working folder, holds an input, is a file where
+ * a folder is expected (or the reverse), is a non-empty folder the command did not write, is
+ * not writable, or is in use by another run. Checked before any work starts. Exit code 1.
+ */
+export class OutputError extends CliError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'E_OUTPUT', 1, options);
+  }
+}
+
+/**
+ * The run was stopped by a signal (SIGINT or SIGTERM) after saving what it could; the message
+ * says how to resume. Exit code 130 for SIGINT and 143 for SIGTERM (128 + the signal number).
+ */
+export class InterruptedError extends CliError {
+  /** The signal that stopped the run. */
+  readonly signal: 'SIGINT' | 'SIGTERM';
+
+  constructor(message: string, signal: 'SIGINT' | 'SIGTERM', options?: { cause?: unknown }) {
+    super(message, 'E_INTERRUPTED', signal === 'SIGINT' ? 130 : 143, options);
+    this.signal = signal;
+  }
+}
+
+/**
+ * True for any dbvae error, whichever copy of the error classes threw it. The ESM and CJS
+ * builds of a package each carry their own `DbvaeError` class (and `require('@dbvae/cli')`
+ * loads the libraries it imports on demand as ESM), so `instanceof` alone would miss errors
+ * from the other copy; every dbvae error has a stable `E_*` code, which is checked instead.
+ */
+export function isDbvaeError(error: unknown): error is DbvaeError {
+  if (error instanceof DbvaeError) return true;
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^E_[A-Z0-9_]+$/.test(code);
+}
+
+/** Exit code for an error: the CLI error's own code, 1 for any other dbvae error, 70 (internal software error) otherwise. Checked by `code`, not `instanceof` (see {@link isDbvaeError}). */
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof CliError) return error.exitCode;
-  if (error instanceof DbvaeError) return 1;
-  return 70;
+  if (!isDbvaeError(error)) return 70;
+  const own = (error as { exitCode?: unknown }).exitCode;
+  return typeof own === 'number' && Number.isInteger(own) ? own : 1;
 }

@@ -7,9 +7,12 @@
  */
 export { runCli, mainHelp, commandHelp, COMMANDS, CLI_VERSION } from './cli';
 export { parseCommandArgs, formatOptions, type OptionSpec, type OptionKind, type ParsedValues } from './args';
-export { resolvePath, requireInput, type CliIO, type CommandDefinition } from './command';
-export { CliError, UsageError, InputError, NotAvailableError, exitCodeOf } from './errors';
-export { writeFileAtomic, writeDirAtomic } from './fs-atomic';
+export { resolvePath, requireInput, type CliIO, type CommandDefinition, type SignalSource } from './command';
+export { CliError, UsageError, InputError, NotAvailableError, OutputError, InterruptedError, exitCodeOf, isDbvaeError } from './errors';
+export { writeFileAtomic, writeDirAtomic, makeDirs } from './fs-atomic';
+export { claimOutput, withOutputs, writeOutputMarker, outputKindOf, OUTPUT_MARKER, type OutputClaim, type ClaimedOutput, type OutputKind, type OutputMarker } from './output-dir';
+export { acquireOutputLock, cleanLeftovers, lockPathOf, isProcessAlive, type OutputLock, type LockOwner } from './lock';
+export { CHECKPOINT_DIR, type TrainCheckpointState } from './train-checkpoint';
 export { ProgressBar, formatSeconds, type ProgressBarOptions, type ProgressOutput } from './progress';
 export { groupMetrics, type GroupMetricsResult, type GroupStats, type GroupMetricsOptions } from './group-metrics';
 export { formatRiskScores, writeRiskScores, riskFormatFromPath, type RiskScoreRow, type RiskScoreFormat } from './risk-output';

@@ -70,12 +70,23 @@ export async function saveStoredModel(dir: string, model: { kind: 'standard'; cl
  */
 export async function loadStoredModel(dir: string): Promise<StoredModel> {
   let manifest: ModelManifest;
+  let text: string;
   try {
-    manifest = JSON.parse(await readFile(join(dir, MODEL_MANIFEST), 'utf8')) as ModelManifest;
+    text = await readFile(join(dir, MODEL_MANIFEST), 'utf8');
   } catch (cause) {
-    throw new InputError(`--model ${dir}: no ${MODEL_MANIFEST} here; give a folder written by 'dbvae train'.`, { cause });
+    const errno = (cause as { code?: string }).code;
+    if (errno === 'ENOENT') {
+      const interrupted = await readFile(join(dir, 'checkpoint', 'state.json')).then(() => true, () => false);
+      throw new InputError(interrupted ? `--model ${dir}: this training was interrupted before it finished; continue it with 'dbvae train --resume ${dir}'.` : `--model ${dir}: no ${MODEL_MANIFEST} here; give a folder written by 'dbvae train'.`, { cause });
+    }
+    throw new InputError(`--model ${dir}: cannot read ${MODEL_MANIFEST}: ${errno === 'EACCES' || errno === 'EPERM' ? 'permission denied' : (cause as Error).message}.`, { cause });
   }
-  if (manifest.format !== 'dbvae-cli-model' || (manifest.kind !== 'standard' && manifest.kind !== 'dbvae')) {
+  try {
+    manifest = JSON.parse(text) as ModelManifest;
+  } catch (cause) {
+    throw new InputError(`--model ${dir}: ${MODEL_MANIFEST} is damaged (not valid JSON: ${(cause as Error).message}); train the model again or restore the file.`, { cause });
+  }
+  if (manifest === null || typeof manifest !== 'object' || manifest.format !== 'dbvae-cli-model' || (manifest.kind !== 'standard' && manifest.kind !== 'dbvae')) {
     throw new InputError(`--model ${dir}: ${MODEL_MANIFEST} is not a dbvae model manifest.`);
   }
   const { fileSystemIOHandler, loadDBVAE } = await import('@dbvae/models');

@@ -20,7 +20,7 @@ describe('writeReport', () => {
       expect(html.match(/<svg role="img"/g)).toHaveLength(5);
       expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
       const files = (await readdir(out)).sort();
-      expect(files).toEqual(['index.html', ...written.files].sort());
+      expect(files).toEqual(['.dbvae-output.json', 'index.html', ...written.files].sort());
       expect(written.files).toHaveLength(7);
       for (const f of written.files) {
         expect(html).toContain(`"${f}"`);

@@ -16,6 +16,7 @@ export class DatasetError extends DbvaeError {
 /** Why an HDF5 file was rejected; see {@link Hdf5LayoutError}. */
 export type Hdf5LayoutProblem =
   | 'not-found'
+  | 'unreadable'
   | 'not-hdf5'
   | 'corrupt'
   | 'missing-dataset'
@@ -41,6 +42,29 @@ export class Hdf5LayoutError extends DatasetError {
     super(`${path}: ${message}`, 'E_HDF5_LAYOUT', options);
     this.problem = problem;
     this.path = path;
+  }
+}
+
+/**
+ * Reading a dataset of an HDF5 file failed: a chunk that does not decompress, a failed or
+ * short read. `dataset` and `rows` say where; the file is damaged (or was changed while it
+ * was read) and must be written or fetched again. `problem` is `'corrupt'` and `code`
+ * `'E_HDF5_LAYOUT'`, as for a file that cannot be opened. The HDF5 library's own diagnostic
+ * is kept in `diagnostic` (printed only when the environment sets `DBVAE_HDF5_DIAGNOSTICS=1`).
+ */
+export class Hdf5ReadError extends Hdf5LayoutError {
+  /** The dataset being read, such as `images`. */
+  readonly dataset: string;
+  /** The rows `[start, end)` being read, when known. */
+  readonly rows: [number, number] | undefined;
+  /** The HDF5 library's error stack, if it gave one. */
+  readonly diagnostic: string;
+
+  constructor(path: string, dataset: string, rows: [number, number] | undefined, reason: string, diagnostic = '', options?: { cause?: unknown }) {
+    super('corrupt', path, `reading dataset '${dataset}'${rows ? ` rows ${rows[0]}..${rows[1] - 1}` : ''} failed: ${reason}. The file is damaged (a corrupt chunk, or a truncated or changed file); write or fetch it again.`, options);
+    this.dataset = dataset;
+    this.rows = rows;
+    this.diagnostic = diagnostic;
   }
 }
 

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, ShapeError } from '@dbvae/backend';
-import { Hdf5LayoutError } from './errors';
+import { Hdf5LayoutError, Hdf5ReadError } from './errors';
 import type { ChannelOrder } from './image-tensor';
 
 type H5Module = typeof import('h5wasm/node');
@@ -9,6 +9,8 @@ type H5Lib = H5Module['default'];
 type H5Dataset = InstanceType<H5Lib['Dataset']>;
 
 let h5Promise: Promise<H5Lib> | undefined;
+/** h5wasm's module: its error-handler switches (a live binding, set once h5wasm is ready). */
+let h5Errors: { activate_throwing_error_handler(): number; deactivate_throwing_error_handler(): number } | undefined;
 
 /** @internal Loads h5wasm (ESM only, so imported lazily) and waits for its WebAssembly to be ready. */
 export async function loadH5wasm(): Promise<H5Lib> {
@@ -16,9 +18,41 @@ export async function loadH5wasm(): Promise<H5Lib> {
     const mod = (await import('h5wasm/node')) as H5Module;
     const lib = mod.default;
     await lib.ready;
+    h5Errors = (mod as unknown as { Module?: typeof h5Errors }).Module;
     return lib;
   })();
   return h5Promise;
+}
+
+/**
+ * Runs synchronous h5wasm calls with HDF5's errors turned into exceptions (carrying the HDF5
+ * error stack as their message) instead of diagnostics printed on stderr: h5wasm ignores the
+ * status of a read, so a chunk that fails to decompress would otherwise come back as zeros or
+ * stale heap bytes, after 20-odd lines of HDF5-DIAG on the user's terminal.
+ */
+function withHdf5Errors<T>(work: () => T): T {
+  h5Errors?.activate_throwing_error_handler();
+  try {
+    return work();
+  } finally {
+    h5Errors?.deactivate_throwing_error_handler();
+  }
+}
+
+/** The few informative lines of an HDF5 error stack (the `minor:` reasons, deduplicated). */
+function hdf5Reason(error: unknown): { reason: string; diagnostic: string } {
+  const diagnostic = error instanceof Error ? error.message : String(error);
+  const minors = [...new Set([...diagnostic.matchAll(/minor:\s*(.+)/g)].map((m) => (m[1] as string).trim()))];
+  const where = [...diagnostic.matchAll(/in (H5\w+)\(\): ([^\n]+)/g)].map((m) => (m[2] as string).trim());
+  const reason = where.length ? `${where[where.length - 1]}${minors.length ? ` (${minors.slice(-2).join('; ')})` : ''}` : diagnostic.split('\n')[0] || 'unknown HDF5 error';
+  return { reason, diagnostic };
+}
+
+function readFailure(path: string, dataset: string, rows: [number, number] | undefined, error: unknown): Hdf5ReadError {
+  const { reason, diagnostic } = hdf5Reason(error);
+  const failure = new Hdf5ReadError(path, dataset, rows, reason, diagnostic, { cause: error });
+  if (process.env.DBVAE_HDF5_DIAGNOSTICS === '1') process.stderr.write(`${diagnostic}\n`);
+  return failure;
 }
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -97,45 +131,72 @@ export async function openLabLayout(path: string): Promise<OpenLabLayout> {
   if (!existsSync(abs) || !statSync(abs).isFile()) {
     throw new Hdf5LayoutError('not-found', path, 'file not found; check the path.');
   }
-  if (!hasHdf5Signature(abs)) {
+  let signed: boolean;
+  try {
+    signed = hasHdf5Signature(abs);
+  } catch (cause) {
+    const errno = (cause as { code?: string }).code;
+    throw new Hdf5LayoutError('unreadable', path, `cannot read the file: ${errno === 'EACCES' || errno === 'EPERM' ? "permission denied; check the file's permissions" : (cause as Error).message}.`, { cause });
+  }
+  if (!signed) {
     throw new Hdf5LayoutError('not-hdf5', path, 'not an HDF5 file (no HDF5 signature); pass the .h5 file itself, not an archive or a partial download.');
   }
   const lib = await loadH5wasm();
-  const file = new lib.File(abs, 'r');
-  if (typeof file.file_id === 'bigint' && file.file_id < 0n) {
-    throw new Hdf5LayoutError('corrupt', path, 'the file has an HDF5 signature but the HDF5 library cannot open it: it is corrupt or truncated (an interrupted download?). Fetch or write it again.');
-  }
+  const corrupt = (cause?: unknown) => {
+    if (cause !== undefined && process.env.DBVAE_HDF5_DIAGNOSTICS === '1') process.stderr.write(`${hdf5Reason(cause).diagnostic}\n`);
+    return new Hdf5LayoutError('corrupt', path, 'the file has an HDF5 signature but the HDF5 library cannot open it: it is corrupt or truncated (an interrupted download?). Fetch or write it again.', cause === undefined ? undefined : { cause });
+  };
+  let file: InstanceType<H5Lib['File']>;
   try {
-    const imagesDs = getDataset(file, lib, 'images', path);
-    const labelsDs = getDataset(file, lib, 'labels', path);
-    const im = imagesDs.metadata;
-    const shape = im.shape ?? [];
-    if (shape.length !== 4 || shape[3] !== 3) {
-      throw new Hdf5LayoutError('wrong-rank', path, `'images' has shape (${shape.join(', ')}); expected (N, height, width, 3), channels last.`);
-    }
-    if (im.type !== 0 || im.size !== 1 || im.signed || im.vlen) {
-      throw new Hdf5LayoutError('wrong-dtype', path, `'images' has dtype ${String(imagesDs.dtype)}; expected uint8. Convert with e.g. numpy's astype(np.uint8) after scaling to 0..255.`);
-    }
-    const [n, height, width] = shape as [number, number, number, number];
-    const lm = labelsDs.metadata;
-    const lshape = lm.shape ?? [];
-    if (!(lshape.length === 1 || (lshape.length === 2 && lshape[1] === 1))) {
-      throw new Hdf5LayoutError('wrong-rank', path, `'labels' has shape (${lshape.join(', ')}); expected (N, 1) or (N,).`);
-    }
-    if ((lm.type !== 0 && lm.type !== 1) || lm.vlen || !(lm.size >= 1 && lm.size <= 8)) {
-      throw new Hdf5LayoutError('wrong-dtype', path, `'labels' has dtype ${String(labelsDs.dtype)}; expected a numeric (float or integer) type.`);
-    }
-    if (lshape[0] !== n) {
-      throw new Hdf5LayoutError('count-mismatch', path, `'images' holds ${n} images but 'labels' holds ${lshape[0]} labels; they must match.`);
-    }
-    if (n === 0) {
-      throw new Hdf5LayoutError('count-mismatch', path, 'the file holds no images.');
-    }
-    return { file, imagesDs, labelsDs, n, height, width };
+    file = withHdf5Errors(() => new lib.File(abs, 'r'));
+  } catch (cause) {
+    throw corrupt(cause);
+  }
+  if (typeof file.file_id === 'bigint' && file.file_id < 0n) throw corrupt();
+  try {
+    return withHdf5Errors(() => checkLayout(file, lib, path));
   } catch (error) {
-    file.close();
+    closeQuietly(file);
     throw error;
   }
+}
+
+/** @internal Closes a file whose read may have failed (closing may report the same damage again). */
+export function closeQuietly(file: InstanceType<H5Lib['File']>): void {
+  try {
+    file.close();
+  } catch {
+    // the damage was already reported by the read that failed
+  }
+}
+
+function checkLayout(file: InstanceType<H5Lib['File']>, lib: H5Lib, path: string): OpenLabLayout {
+  const imagesDs = getDataset(file, lib, 'images', path);
+  const labelsDs = getDataset(file, lib, 'labels', path);
+  const im = imagesDs.metadata;
+  const shape = im.shape ?? [];
+  if (shape.length !== 4 || shape[3] !== 3) {
+    throw new Hdf5LayoutError('wrong-rank', path, `'images' has shape (${shape.join(', ')}); expected (N, height, width, 3), channels last.`);
+  }
+  if (im.type !== 0 || im.size !== 1 || im.signed || im.vlen) {
+    throw new Hdf5LayoutError('wrong-dtype', path, `'images' has dtype ${String(imagesDs.dtype)}; expected uint8. Convert with e.g. numpy's astype(np.uint8) after scaling to 0..255.`);
+  }
+  const [n, height, width] = shape as [number, number, number, number];
+  const lm = labelsDs.metadata;
+  const lshape = lm.shape ?? [];
+  if (!(lshape.length === 1 || (lshape.length === 2 && lshape[1] === 1))) {
+    throw new Hdf5LayoutError('wrong-rank', path, `'labels' has shape (${lshape.join(', ')}); expected (N, 1) or (N,).`);
+  }
+  if ((lm.type !== 0 && lm.type !== 1) || lm.vlen || !(lm.size >= 1 && lm.size <= 8)) {
+    throw new Hdf5LayoutError('wrong-dtype', path, `'labels' has dtype ${String(labelsDs.dtype)}; expected a numeric (float or integer) type.`);
+  }
+  if (lshape[0] !== n) {
+    throw new Hdf5LayoutError('count-mismatch', path, `'images' holds ${n} images but 'labels' holds ${lshape[0]} labels; they must match.`);
+  }
+  if (n === 0) {
+    throw new Hdf5LayoutError('count-mismatch', path, 'the file holds no images.');
+  }
+  return { file, imagesDs, labelsDs, n, height, width };
 }
 
 /** @internal Checks that every label is 0 or 1 and returns them as bytes; `offset` is the index of the first one in the file. */
@@ -152,15 +213,45 @@ export function labelBytes(raw: ArrayLike<number | bigint>, path: string, offset
 }
 
 /**
+ * @internal Reads rows `start..end` of the images and labels, checked: a failed chunk read, a
+ * decompression error or a short read is an Hdf5ReadError naming the file, dataset and rows,
+ * never zeros or stale bytes (h5wasm itself ignores a read's status).
+ */
+export function readLabRows(layout: OpenLabLayout, path: string, start: number, end: number): { images: Uint8Array; labels: Uint8Array } {
+  const imageSize = layout.height * layout.width * 3;
+  const rows: [number, number] = [start, end];
+  return withHdf5Errors(() => {
+    let images: Uint8Array;
+    try {
+      images = layout.imagesDs.slice([[start, end]]) as Uint8Array;
+    } catch (e) {
+      throw readFailure(path, 'images', rows, e);
+    }
+    if (!(images instanceof Uint8Array) || images.length !== (end - start) * imageSize) {
+      throw new Hdf5ReadError(path, 'images', rows, `a short read: ${images?.length ?? 0} bytes, expected ${(end - start) * imageSize}`);
+    }
+    let rawLabels: ArrayLike<number | bigint>;
+    try {
+      rawLabels = layout.labelsDs.slice([[start, end]]) as ArrayLike<number | bigint>;
+    } catch (e) {
+      throw readFailure(path, 'labels', rows, e);
+    }
+    if (!rawLabels || rawLabels.length !== end - start) throw new Hdf5ReadError(path, 'labels', rows, `it returned ${rawLabels?.length ?? 0} labels, expected ${end - start}`);
+    return { images, labels: labelBytes(rawLabels, path, start) };
+  });
+}
+
+/**
  * Reads an HDF5 file in the MIT 6.S191 lab layout: dataset `images` (N, H, W, 3) uint8 (BGR
  * in the lab's files) and dataset `labels` (N, 1) or (N,) of numbers in {0, 1}. Works on files
  * written by any HDF5 tool (h5py, h5wasm, ...). Images are read in slices into a single uint8
- * buffer, so memory stays near the raw image bytes.
+ * buffer, so memory stays near the raw image bytes. Every read is checked.
  *
  * @param path - File path.
  * @param options - Slice size and the stored channel order.
- * @throws Hdf5LayoutError with `problem` one of `not-found`, `not-hdf5`, `corrupt`, `missing-dataset`,
- *   `wrong-rank`, `wrong-dtype`, `label-values`, `count-mismatch`.
+ * @throws Hdf5LayoutError with `problem` one of `not-found`, `unreadable`, `not-hdf5`, `corrupt`, `missing-dataset`,
+ *   `wrong-rank`, `wrong-dtype`, `label-values`, `count-mismatch`; Hdf5ReadError when a read fails
+ *   (a corrupt chunk, a decompression error, a short read).
  */
 export async function readLabH5(path: string, options: ReadLabH5Options = {}): Promise<LabH5Data> {
   const { sliceBytes = 8 * 1024 * 1024, channelOrder = 'bgr' } = options;
@@ -170,28 +261,22 @@ export async function readLabH5(path: string, options: ReadLabH5Options = {}): P
   if (channelOrder !== 'rgb' && channelOrder !== 'bgr') {
     throw new InvalidArgumentError(`readLabH5: channelOrder must be 'rgb' or 'bgr', got ${String(channelOrder)}.`);
   }
-  const { file, imagesDs, labelsDs, n, height, width } = await openLabLayout(path);
+  const layout = await openLabLayout(path);
   try {
-    const labels = labelBytes(labelsDs.value as ArrayLike<number | bigint>, path);
+    const { n, height, width } = layout;
     const imageSize = height * width * 3;
     const images = new Uint8Array(n * imageSize);
+    const labels = new Uint8Array(n);
     const rowsPerSlice = Math.max(1, Math.floor(sliceBytes / imageSize));
     for (let start = 0; start < n; start += rowsPerSlice) {
       const end = Math.min(n, start + rowsPerSlice);
-      let part: Uint8Array;
-      try {
-        part = imagesDs.slice([[start, end]]) as Uint8Array;
-      } catch (e) {
-        throw new Hdf5LayoutError('corrupt', path, `reading images ${start}..${end} failed (${(e as Error).message}); the file is corrupt or truncated.`, { cause: e });
-      }
-      if (!(part instanceof Uint8Array) || part.length !== (end - start) * imageSize) {
-        throw new Hdf5LayoutError('corrupt', path, `reading images ${start}..${end} returned ${part.length} bytes, expected ${(end - start) * imageSize}.`);
-      }
-      images.set(part, start * imageSize);
+      const part = readLabRows(layout, path, start, end);
+      images.set(part.images, start * imageSize);
+      labels.set(part.labels, start);
     }
     return { images, labels, n, height, width, channelOrder };
   } finally {
-    file.close();
+    closeQuietly(layout.file);
   }
 }
 
@@ -209,11 +294,13 @@ export interface WriteLabH5Data {
   channelOrder?: ChannelOrder;
   /** Bytes of images converted and written per block. Default 8 MiB. */
   blockBytes?: number;
+  /** Gzip level (1-9) of the image chunks, as h5py's `compression='gzip'`. Default none (uncompressed). */
+  gzipLevel?: number;
 }
 
 /**
  * Writes images and labels in the lab layout: `images` (N, H, W, 3) uint8 in **BGR** order
- * (chunked, uncompressed) and `labels` (N, 1) float32. Readable by h5py, the lab loader and
+ * (chunked; uncompressed unless `gzipLevel` is given) and `labels` (N, 1) float32. Readable by h5py, the lab loader and
  * {@link readLabH5}. Overwrites an existing file. Data are written in blocks, so the copy
  * made for the colour swap is one block, not the whole set.
  *
@@ -221,7 +308,8 @@ export interface WriteLabH5Data {
  *   InvalidArgumentError for a label outside {0, 1} or an empty set.
  */
 export async function writeLabH5(path: string, data: WriteLabH5Data): Promise<void> {
-  const { images, labels, height = 64, width = 64, channelOrder = 'rgb', blockBytes = 8 * 1024 * 1024 } = data;
+  const { images, labels, height = 64, width = 64, channelOrder = 'rgb', blockBytes = 8 * 1024 * 1024, gzipLevel } = data;
+  if (gzipLevel !== undefined && !(Number.isInteger(gzipLevel) && gzipLevel >= 1 && gzipLevel <= 9)) throw new InvalidArgumentError(`writeLabH5: gzipLevel must be an integer from 1 to 9, got ${gzipLevel}.`);
   if (!(images instanceof Uint8Array)) throw new InvalidArgumentError('writeLabH5: images must be a Uint8Array.');
   if (!Number.isInteger(height) || height <= 0 || !Number.isInteger(width) || width <= 0) {
     throw new InvalidArgumentError(`writeLabH5: height and width must be positive integers, got ${height} x ${width}.`);
@@ -265,6 +353,7 @@ export async function writeLabH5(path: string, data: WriteLabH5Data): Promise<vo
       maxshape: [n, height, width, 3],
       chunks: [chunkRows, height, width, 3],
       dtype: '<B',
+      ...(gzipLevel ? { compression: gzipLevel } : {}),
     });
     if (firstEnd < n) {
       ds.resize([n, height, width, 3]);

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import sharp from 'sharp';
 import { InvalidArgumentError, tf } from '@dbvae/backend';
@@ -50,7 +50,7 @@ export async function listImages(dir: string): Promise<string[]> {
 export async function decodeResize(file: string, height: number, width: number): Promise<Uint8Array> {
   // Two passes: drop alpha first, then resize the raw RGB, so that the resize does not
   // premultiply colours by alpha.
-  const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(await readFile(file)).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   let rgb = data;
   if (info.channels !== 3) {
     // grey (1 channel): replicate
@@ -119,7 +119,10 @@ export async function loadImageFolder(dir: string, options: LoadImageFolderOptio
       try {
         px = await decodeResize(file, height, width);
       } catch (e) {
-        throw new DatasetError(`loadImageFolder: cannot decode ${file}: ${(e as Error).message}`, 'E_DATASET', { cause: e });
+        // A file that cannot be read is not a format problem: say which it is.
+        const errno = (e as { code?: string }).code;
+        const unreadable = errno === 'EACCES' || errno === 'EPERM' ? 'permission denied; check the file\'s permissions' : errno === 'EISDIR' ? 'it is a folder, not an image file' : errno === 'ENOENT' ? 'it disappeared while the folder was read' : errno === 'EIO' ? 'an input/output error (a failing disk or network share?)' : undefined;
+        throw new DatasetError(unreadable ? `loadImageFolder: cannot read ${file}: ${unreadable}.` : `loadImageFolder: cannot decode ${file}: ${(e as Error).message}`, 'E_DATASET', { cause: e });
       }
       images.set(px, i * imageSize);
     }

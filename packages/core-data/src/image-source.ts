@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { InvalidArgumentError } from '@dbvae/backend';
 import { DatasetError, Hdf5LayoutError } from './errors';
-import { hasHdf5Signature, labelBytes, openLabLayout, type OpenLabLayout } from './hdf5';
+import { closeQuietly, hasHdf5Signature, openLabLayout, readLabRows, type OpenLabLayout } from './hdf5';
 import { decodeResize, listImages } from './image-folder';
 
 /** Where the images of an {@link ImageSource} come from. */
@@ -53,7 +53,7 @@ export interface ImageSource {
   /**
    * Reads images `[start, end)`. Images a folder or list names but that cannot be decoded come
    * back as zeros and are listed in `failures`; a damaged HDF5 file throws.
-   * @throws InvalidArgumentError for a range outside `[0, n]`; Hdf5LayoutError for a damaged file.
+   * @throws InvalidArgumentError for a range outside `[0, n]`; Hdf5LayoutError for a damaged file, Hdf5ReadError for a failed read.
    */
   read(start: number, end: number): Promise<ImageChunk>;
   /** Releases the file handle (HDF5). Further reads throw. */
@@ -102,20 +102,9 @@ class LabH5Source implements ImageSource {
     const layout = this.layout;
     if (!layout) throw new InvalidArgumentError(`ImageSource.read: ${this.path} is closed.`);
     const n = end - start;
-    const size = this.height * this.width * 3;
     if (n === 0) return { start, n, images: new Uint8Array(0), labels: new Uint8Array(0), failures: [] };
-    let images: Uint8Array;
-    let rawLabels: ArrayLike<number | bigint>;
-    try {
-      // h5wasm reads only the hyperslab: the chunk, not the dataset.
-      images = layout.imagesDs.slice([[start, end]]) as Uint8Array;
-      rawLabels = layout.labelsDs.slice([[start, end]]) as ArrayLike<number | bigint>;
-    } catch (e) {
-      throw new Hdf5LayoutError('corrupt', this.path, `reading images ${start}..${end} failed (${(e as Error).message}); the file is corrupt or truncated.`, { cause: e });
-    }
-    if (!(images instanceof Uint8Array) || images.length !== n * size) {
-      throw new Hdf5LayoutError('corrupt', this.path, `reading images ${start}..${end} returned ${images.length} bytes, expected ${n * size}.`);
-    }
+    // h5wasm reads only the hyperslab: the chunk, not the dataset; every read is checked.
+    const { images, labels } = readLabRows(layout, this.path, start, end);
     if (this.channelOrder === 'bgr') {
       for (let p = 0; p < images.length; p += 3) {
         const t = images[p] as number;
@@ -123,11 +112,11 @@ class LabH5Source implements ImageSource {
         images[p + 2] = t;
       }
     }
-    return { start, n, images, labels: labelBytes(rawLabels, this.path, start), failures: [] };
+    return { start, n, images, labels, failures: [] };
   }
 
   async close(): Promise<void> {
-    this.layout?.file.close();
+    if (this.layout) closeQuietly(this.layout.file);
     this.layout = undefined;
   }
 }

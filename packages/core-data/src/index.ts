@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-export { DatasetError, Hdf5LayoutError, ParseError, type Hdf5LayoutProblem } from './errors';
+export { DatasetError, Hdf5LayoutError, Hdf5ReadError, ParseError, type Hdf5LayoutProblem } from './errors';
 export { sampleWithoutReplacement, type SampleWithoutReplacementOptions } from './weighted-sampling';
 export { sampleUniformWithoutReplacement } from './uniform-sampling';
 export { normalizeProbabilities } from './weight-validation';

@@ -25,9 +25,27 @@ export function requireLength(weights: ArrayLike<number>, length: number, label:
 
 /** Throws unless the sum of the weights is positive and finite. `label` starts the message. */
 function requirePositiveSum(sum: number, label: string): void {
+  if (sum === Infinity) {
+    throw new InvalidArgumentError(`${label} sum to Infinity: every entry is finite, but they are too large to add up in float64; divide them by their largest value (only their ratios matter).`);
+  }
   if (!(sum > 0) || !Number.isFinite(sum)) {
     throw new InvalidArgumentError(`${label} must have a positive, finite sum (got ${sum}); give at least one item a positive weight.`);
   }
+}
+
+/**
+ * Divides finite weights whose sum overflows to Infinity by their largest entry (the ratios,
+ * all that sampling needs, are kept) and returns the new sum.
+ */
+function rescaleToMaxOne(weights: Float64Array): number {
+  let max = 0;
+  for (const w of weights) if (w > max) max = w;
+  let sum = 0;
+  for (let i = 0; i < weights.length; i++) {
+    weights[i] = (weights[i] as number) / max;
+    sum += weights[i] as number;
+  }
+  return sum;
 }
 
 /**
@@ -56,6 +74,7 @@ export function normalizeProbabilities(weights: ArrayLike<number>, expectedLengt
     out[i] = w;
     sum += w;
   }
+  if (sum === Infinity) sum = rescaleToMaxOne(out);
   requirePositiveSum(sum, name);
   for (let i = 0; i < n; i++) out[i] = (out[i] as number) / sum;
   return out;

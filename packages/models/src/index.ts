@@ -31,6 +31,7 @@ export {
   type StepRecord,
   type EpochRecord,
   type TrainingWarning,
+  type TrainingPosition,
 } from './train';
 export type { TrainingData } from './training-data';
 export { ProgressBar, formatDuration, type ProgressStream } from './progress';

@@ -98,12 +98,21 @@ export async function saveDBVAE(model: DBVAE, destination: ModelDestination, opt
     named.push({ name, tensor: w.read() });
   }
   let optimizerInfo: SavedTopology['optimizer'];
+  // getWeights makes a fresh scalar for the step count (Adam's 'iter'); the rest are the optimizer's own variables.
+  const fresh: tf.Tensor[] = [];
   if (options.optimizer) {
     const ow = await options.optimizer.getWeights();
     ow.forEach((t, i) => named.push({ name: `${OPTIMIZER_PREFIX}${i}/${t.name}`, tensor: t.tensor }));
+    for (const t of ow) if (t.name === 'iter') fresh.push(t.tensor);
     optimizerInfo = { className: options.optimizer.getClassName(), config: options.optimizer.getConfig() };
   }
-  const { data, specs } = await tf.io.encodeWeights(named);
+  let encoded: Awaited<ReturnType<typeof tf.io.encodeWeights>>;
+  try {
+    encoded = await tf.io.encodeWeights(named);
+  } finally {
+    tf.dispose(fresh);
+  }
+  const { data, specs } = encoded;
   const topology: SavedTopology = {
     format: FORMAT,
     formatVersion: FORMAT_VERSION,

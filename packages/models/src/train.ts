@@ -52,6 +52,25 @@ export interface TrainingWarning {
   report: CollapseReport;
 }
 
+/**
+ * Where a training run stands inside an epoch: enough to continue it exactly where it stopped.
+ * Each epoch's random stream depends only on (seed, epoch), so resuming replays the stream's
+ * draws for the steps already done (without training on them) and goes on from there; with the
+ * saved weights and optimizer state the losses and weights then equal the uninterrupted run's.
+ */
+export interface TrainingPosition {
+  /** Epoch in progress (0-based). */
+  epoch: number;
+  /** Steps of that epoch already done. */
+  step: number;
+  /** The face sampling probabilities the epoch draws with (DB-VAE with debiasing), computed at its start. */
+  samplingProbabilities?: Float64Array;
+  /** Largest / smallest of those probabilities. */
+  samplingWeightRange?: [number, number];
+  /** Sums of the loss terms over the steps done, for the epoch's means. */
+  lossSums: { total: number; classification: number; kl: number; reconstruction: number };
+}
+
 /** What a training call returns. */
 export interface TrainingHistory {
   /** Every step. */
@@ -66,6 +85,8 @@ export interface TrainingHistory {
   optimizer: tf.Optimizer;
   /** The next epoch to run when resuming. */
   nextEpoch: number;
+  /** When stopped inside an epoch (aborted), where: pass it back as `resumeFrom` to continue at that step. */
+  position?: TrainingPosition;
 }
 
 /** Options shared by {@link trainDBVAE} and {@link trainClassifier}. */
@@ -82,6 +103,12 @@ export interface CommonTrainOptions {
   optimizer?: tf.Optimizer;
   /** Index of the first epoch (when resuming). Default 0. */
   initialEpoch?: number;
+  /**
+   * Continue inside an epoch: the `position` of an aborted run's history. Its epoch becomes the
+   * first epoch (overriding `initialEpoch`) and training starts at its step. Pass the model and
+   * optimizer as they were when the run stopped (e.g. restored from a checkpoint).
+   */
+  resumeFrom?: TrainingPosition;
   /** Seed of batch draws and noise; with the same seed and backend two runs give the same losses. Default 0. */
   seed?: number;
   /** Called after every step. */
@@ -140,6 +167,8 @@ interface LoopHooks {
   patience: number;
   epochStart(epoch: number, rng: Random): { pPos?: Float64Array; range?: [number, number] };
   step(x: tf.Tensor4D, y: tf.Tensor2D, rng: Random, optimizer: tf.Optimizer): StepLosses | Promise<StepLosses>;
+  /** Draws from `rng` exactly what {@link LoopHooks.step} draws, without training (replaying a resumed epoch). */
+  skipStep(rng: Random): void;
   epochEnd(epoch: number, rng: Random): CollapseReport | undefined;
   stopOnCollapse: boolean;
 }
@@ -150,7 +179,8 @@ function epochRandom(seed: number, epoch: number): Random {
 }
 
 async function runLoop(data: TrainingData, options: CommonTrainOptions, hooks: LoopHooks, what: string): Promise<TrainingHistory> {
-  const { epochs = 2, batchSize = 32, learningRate = 5e-4, initialEpoch = 0, seed = 0, onStep, onEpochEnd, onWarning, progressBar = 'auto', progressStream, signal } = options;
+  const { epochs = 2, batchSize = 32, learningRate = 5e-4, seed = 0, onStep, onEpochEnd, onWarning, progressBar = 'auto', progressStream, signal, resumeFrom } = options;
+  const initialEpoch = resumeFrom ? resumeFrom.epoch : options.initialEpoch ?? 0;
   assertPositiveInt(what, 'epochs', epochs);
   assertPositiveInt(what, 'batchSize', batchSize);
   assertFiniteAtLeast(what, 'learningRate', learningRate, 0);
@@ -162,22 +192,38 @@ async function runLoop(data: TrainingData, options: CommonTrainOptions, hooks: L
   if (data.numFaces < 1) throw new InvalidArgumentError(`${what}: the dataset has no faces.`);
   const stepsPerEpoch = options.stepsPerEpoch ?? Math.floor(data.size / batchSize);
   assertPositiveInt(what, 'stepsPerEpoch (dataset.size / batchSize)', stepsPerEpoch);
+  if (resumeFrom && !(Number.isInteger(resumeFrom.step) && resumeFrom.step >= 0 && resumeFrom.step < stepsPerEpoch)) {
+    throw new InvalidArgumentError(`${what}: resumeFrom.step must be an integer in [0, ${stepsPerEpoch}), got ${resumeFrom.step}; was the run stopped with other data or batch size?`);
+  }
+  if (resumeFrom?.samplingProbabilities && resumeFrom.samplingProbabilities.length !== data.numFaces) {
+    throw new InvalidArgumentError(`${what}: resumeFrom holds ${resumeFrom.samplingProbabilities.length} sampling probabilities but the dataset has ${data.numFaces} faces; resume with the same data.`);
+  }
   const optimizer = options.optimizer ?? tf.train.adam(learningRate);
   const history: TrainingHistory = { steps: [], epochs: [], warnings: [], optimizer, nextEpoch: initialEpoch };
   const bar = new ProgressBar(progressBar, progressStream);
-  const totalSteps = epochs * stepsPerEpoch;
+  const totalSteps = epochs * stepsPerEpoch - (resumeFrom?.step ?? 0);
   const t0 = Date.now();
   let globalStep = 0;
   let collapsedRun = 0;
   for (let epoch = initialEpoch; epoch < initialEpoch + epochs; epoch++) {
     const rng = epochRandom(seed, epoch);
-    const { pPos, range } = hooks.epochStart(epoch, rng.fork());
+    const startRng = rng.fork();
+    const resuming = resumeFrom !== undefined && epoch === resumeFrom.epoch;
+    const { pPos, range } = resuming && resumeFrom.samplingProbabilities ? { pPos: resumeFrom.samplingProbabilities, range: resumeFrom.samplingWeightRange } : hooks.epochStart(epoch, startRng);
+    const firstStep = resuming ? resumeFrom.step : 0;
+    for (let step = 0; step < firstStep; step++) {
+      // Replay the draws of the steps done before the interruption, so the stream continues where it stopped.
+      const replayed = data.getBatch(batchSize, pPos ? { pPos, rng } : { rng });
+      tf.dispose([replayed.x, replayed.y]);
+      hooks.skipStep(rng);
+    }
     const epochStart = Date.now();
-    const sums = { total: 0, classification: 0, kl: 0, reconstruction: 0 };
+    const sums = resuming ? { ...resumeFrom.lossSums } : { total: 0, classification: 0, kl: 0, reconstruction: 0 };
     let aborted = false;
-    for (let step = 0; step < stepsPerEpoch; step++) {
+    for (let step = firstStep; step < stepsPerEpoch; step++) {
       if (signal?.aborted) {
         aborted = true;
+        history.position = { epoch, step, ...(pPos ? { samplingProbabilities: pPos } : {}), ...(range ? { samplingWeightRange: range } : {}), lossSums: { ...sums } };
         break;
       }
       const { x, y } = data.getBatch(batchSize, pPos ? { pPos, rng } : { rng });
@@ -293,6 +339,9 @@ export async function trainDBVAE(model: DBVAE, data: TrainingData, options: Trai
       return { pPos, range: [hi, lo] };
     },
     step: (x, y, rng, optimizer) => dbvaeTrainStep(model, optimizer, x, y, { klWeight, reconstruction, seed: rng.int(2147483647) }),
+    skipStep: (rng) => {
+      rng.int(2147483647);
+    },
     epochEnd: (_epoch, rng) => {
       if (collapse === false) return undefined;
       const size = Math.min(checkSize, data.numFaces);
@@ -366,6 +415,7 @@ export async function trainClassifier(model: tf.LayersModel, data: TrainingData,
       if (!Number.isFinite(loss)) throw new ModelError(`trainClassifier: the loss is ${loss}; lower the learning rate or check the inputs.`);
       return { total: loss, classification: loss, kl: 0, reconstruction: 0, faces };
     },
+    skipStep: () => undefined,
     epochEnd: () => undefined,
   };
   try {

@@ -1,4 +1,5 @@
 import { num, resolvePath, str, type CliIO, type CommandDefinition } from '../command';
+import { claimOutput } from '../output-dir';
 import { groupMetrics, type GroupMetricsResult } from '../group-metrics';
 import { latentLogDensity } from '../latent-density';
 import { ProgressBar } from '../progress';
@@ -30,6 +31,8 @@ export interface DemoOptions {
   seed: number;
   /** Use the full-size settings (lab sizes: 20000 images, latent 100, 2 epochs, 100 test faces per group). */
   full: boolean;
+  /** Replace a previous report in `out`. */
+  force?: boolean;
 }
 
 /** Small defaults that finish in a few minutes on a 2-core CPU. */
@@ -79,6 +82,11 @@ export interface DemoResult {
  * uncertainty (the DB-VAE's reconstruction error), and write the report.
  */
 export async function runDemo(options: DemoOptions, io: CliIO): Promise<DemoResult> {
+  const claim = await claimOutput({ path: options.out, flag: '--out', command: 'dbvae demo', type: 'dir', kind: 'report', force: options.force, cwd: io.cwd });
+  return demoClaimed(options, io).finally(() => claim.release());
+}
+
+async function demoClaimed(options: DemoOptions, io: CliIO): Promise<DemoResult> {
   const t0 = Date.now();
   const { initBackend, tf } = await import('@dbvae/backend');
   const { generateSynthFaces, FaceDataset, imagesToTensor } = await import('@dbvae/core-data');
@@ -204,6 +212,7 @@ export const demoCommand: CommandDefinition<DemoOptions> = {
     { name: 'combine', kind: 'choice', choices: ['max', 'product'], default: 'max', description: "Resampling rule: the lab's max over dimensions or the paper's product" },
     { name: 'kl-weight', kind: 'number', default: 0.0005, min: 0, description: 'DB-VAE KL weight' },
     { name: 'seed', kind: 'int', default: 0, min: 0, description: 'Random seed' },
+    { name: 'force', kind: 'boolean', description: 'Replace a previous report in --out' },
   ],
   examples: ['dbvae demo', 'dbvae demo --out report --full', 'dbvae demo --n 5000 --epochs 3'],
   toOptions: (v, io) => {
@@ -220,6 +229,7 @@ export const demoCommand: CommandDefinition<DemoOptions> = {
       combine: str(v, 'combine') as 'max' | 'product',
       klWeight: num(v, 'kl-weight'),
       seed: num(v, 'seed'),
+      force: v.force === true,
     };
   },
   run: async (options, io) => {

@@ -3,6 +3,7 @@ import { InputError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { groupMetrics, type GroupMetricsResult } from '../group-metrics';
 import { loadStoredModel, predictPacked } from '../model-store';
+import { claimOutput, isGroupMetricsFile } from '../output-dir';
 
 /** Options of `dbvae evaluate`. */
 export interface EvaluateOptions {
@@ -12,6 +13,8 @@ export interface EvaluateOptions {
   faces: string;
   /** Where to write the metrics as JSON, if anywhere. */
   json?: string;
+  /** Replace an existing `json` file that `dbvae evaluate` did not write. */
+  force?: boolean;
 }
 
 /**
@@ -41,6 +44,15 @@ export async function writeGroupMetricsJson(path: string, result: GroupMetricsRe
 export async function runEvaluate(options: EvaluateOptions, io: CliIO): Promise<GroupMetricsResult> {
   await requireInput(options.model, 'dir', '--model');
   await requireInput(options.faces, 'dir', '--faces');
+  const claim = options.json ? await claimOutput({ path: options.json, flag: '--json', command: 'dbvae evaluate', type: 'file', isOwnFile: isGroupMetricsFile, force: options.force, inputs: [options.model, options.faces], cwd: io.cwd }) : undefined;
+  try {
+    return await evaluateClaimed(options, io);
+  } finally {
+    await claim?.release();
+  }
+}
+
+async function evaluateClaimed(options: EvaluateOptions, io: CliIO): Promise<GroupMetricsResult> {
   const { initBackend } = await import('@dbvae/backend');
   const { loadImageFolder } = await import('@dbvae/core-data');
   await initBackend();
@@ -72,12 +84,14 @@ export const evaluateCommand: CommandDefinition<EvaluateOptions> = {
     { name: 'model', kind: 'path', required: true, placeholder: '<dir>', description: 'Model folder written by dbvae train' },
     { name: 'faces', kind: 'path', required: true, placeholder: '<dir>', description: 'Folder of per-group sub-folders of face images' },
     { name: 'json', kind: 'path', placeholder: '<file>', description: 'Also write the metrics to this JSON file' },
+    { name: 'force', kind: 'boolean', description: "Replace an existing --json file that 'dbvae evaluate' did not write" },
   ],
   examples: ['dbvae evaluate --model models/dbvae --faces data/synth/test', 'dbvae evaluate --model models/standard --faces data/synth/test --json standard.json'],
   toOptions: (v, io) => ({
     model: resolvePath(io, str(v, 'model')),
     faces: resolvePath(io, str(v, 'faces')),
     json: v.json === undefined ? undefined : resolvePath(io, str(v, 'json')),
+    force: v.force === true,
   }),
   run: async (options, io) => {
     await runEvaluate(options, io);

@@ -6,6 +6,7 @@ import { requireInput, resolvePath, str, type CliIO, type CommandDefinition } fr
 import { InputError, UsageError } from '../errors';
 import { writeDirAtomic } from '../fs-atomic';
 import { loadStoredModel, MODEL_MANIFEST, type ModelManifest } from '../model-store';
+import { isRiskScoresFile, withOutputs, type OutputClaim } from '../output-dir';
 import { ProgressBar } from '../progress';
 import type { AccuracyVsRiskSeries, ReportData } from '../report/types';
 import { writeReport } from '../report/write-report';
@@ -58,6 +59,8 @@ export interface RiskOptions {
   job?: string;
   /** Images per queued shard (a multiple of the chunk size). Default 4096. */
   shardSize?: number;
+  /** Replace an existing `out` file, a previous report in `report` or a risk model in `saveRiskModel`. */
+  force?: boolean;
 }
 
 interface FitData {
@@ -169,6 +172,28 @@ export async function fitRiskModel(options: RiskOptions & { model: string; wrapp
  */
 export async function runRisk(options: RiskOptions, io: CliIO): Promise<void> {
   await requireInput(options.data, 'any', '--data');
+  const inputs = [options.model, options.data, options.fit, options.riskModel].filter((p): p is string => p !== undefined);
+  const claims: OutputClaim[] = [{ path: options.out, flag: '--out', command: 'dbvae risk', type: 'file', isOwnFile: isRiskScoresFile, force: options.force, inputs, cwd: io.cwd }];
+  if (options.report) claims.push({ path: options.report, flag: '--report', command: 'dbvae risk', type: 'dir', kind: 'report', force: options.force, inputs, cwd: io.cwd });
+  if (options.saveRiskModel) await requireOwnRiskModelDir(options.saveRiskModel, options.force === true);
+  await withOutputs(claims, () => riskClaimed(options, io));
+}
+
+/**
+ * `--save-risk-model` is replaced only when it holds a previous risk model and `--force` is given;
+ * any other non-empty folder (or a file) is refused before any work.
+ */
+async function requireOwnRiskModelDir(dir: string, force: boolean): Promise<void> {
+  const { readdir, stat } = await import('node:fs/promises');
+  if (!existsSync(dir)) return;
+  if (!(await stat(dir)).isDirectory()) throw new InputError(`--save-risk-model ${dir} is a file; give a new or empty folder.`);
+  const entries = await readdir(dir);
+  if (entries.length === 0) return;
+  if (!existsSync(join(dir, RISK_MODEL_MANIFEST))) throw new InputError(`--save-risk-model ${dir} is a folder with ${entries.length} entries that were not written by dbvae; it is never replaced. Give a new or empty folder.`);
+  if (!force) throw new InputError(`--save-risk-model ${dir} holds a previous risk model; pass --force to replace it, or give another folder.`);
+}
+
+async function riskClaimed(options: RiskOptions, io: CliIO): Promise<void> {
   await requireWritable(options.out, '--out');
   const { workers = 1, chunkSize = 256, shardSize = 4096 } = options;
   const { initBackend } = await import('@dbvae/backend');
@@ -261,6 +286,7 @@ export const riskCommand: CommandDefinition<RiskOptions> = {
     { name: 'queue', kind: 'string', placeholder: '<redis://host:port/db>', description: 'Score through BullMQ workers (dbvae worker) on this Redis' },
     { name: 'job', kind: 'string', placeholder: '<name>', description: 'Queued job name (default: derived from --data, --out and the risk model); rerun with it to resume' },
     { name: 'shard-size', kind: 'int', default: 4096, min: 1, description: 'Images per queued shard (a multiple of --chunk-size)' },
+    { name: 'force', kind: 'boolean', description: 'Replace an existing --out file, a previous report in --report or a risk model in --save-risk-model' },
   ],
   examples: [
     'dbvae risk --model models/standard --data data/synth/test --wrapper histogram-vae --out risk.csv --report report/risk',
@@ -300,6 +326,7 @@ export const riskCommand: CommandDefinition<RiskOptions> = {
       queue: v.queue as string | undefined,
       job: v.job as string | undefined,
       shardSize,
+      force: v.force === true,
     };
   },
   run: runRisk,

@@ -1,5 +1,6 @@
 import { num, resolvePath, str, type CliIO, type CommandDefinition } from '../command';
 import { writeDirAtomic } from '../fs-atomic';
+import { claimOutput, writeOutputMarker } from '../output-dir';
 
 /** Options of `dbvae synth`. */
 export interface SynthOptions {
@@ -17,6 +18,8 @@ export interface SynthOptions {
   darkSkin: number;
   /** Image side in pixels. */
   size: number;
+  /** Replace a previous `dbvae synth` output in `out`. */
+  force?: boolean;
 }
 
 /**
@@ -27,10 +30,13 @@ export async function runSynth(options: SynthOptions, io: CliIO): Promise<void> 
   const t0 = Date.now();
   // Loaded on use so that `dbvae --help` does not load tfjs.
   const { writeSynthFaces } = await import('@dbvae/core-data');
+  const claim = await claimOutput({ path: options.out, flag: '--out', command: 'dbvae synth', type: 'dir', kind: 'synth', force: options.force, cwd: io.cwd });
   io.stderr.write(`Generating ${options.n} training images and ${4 * options.testPerGroup} test faces (seed ${options.seed})...\n`);
-  const result = await writeDirAtomic(options.out, (tmp) =>
-    writeSynthFaces(tmp, { n: options.n, seed: options.seed, testPerGroup: options.testPerGroup, faceFraction: options.faceFraction, size: options.size, skew: { darkSkin: options.darkSkin } }),
-  );
+  const result = await writeDirAtomic(options.out, async (tmp) => {
+    const written = await writeSynthFaces(tmp, { n: options.n, seed: options.seed, testPerGroup: options.testPerGroup, faceFraction: options.faceFraction, size: options.size, skew: { darkSkin: options.darkSkin } });
+    await writeOutputMarker(tmp, 'synth', 'dbvae synth');
+    return written;
+  }).finally(() => claim.release());
   io.stdout.write(`Wrote ${options.out}: train.h5 (${result.counts.train} images, ${result.counts.trainFaces} faces), attributes.json, test/{LF,LM,DF,DM} (${result.counts.testPerGroup} each) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
@@ -47,7 +53,8 @@ export const synthCommand: CommandDefinition<SynthOptions> = {
     { name: 'test-per-group', kind: 'int', default: 100, min: 0, description: 'Test faces per group (LF, LM, DF, DM)' },
     { name: 'face-fraction', kind: 'number', default: 0.5, min: 0, max: 1, exclusiveMin: true, description: 'Fraction of training images that are faces' },
     { name: 'dark-skin', kind: 'number', default: 0.1, min: 0, max: 1, description: 'Fraction of training faces with dark skin (the under-represented attribute)' },
-    { name: 'size', kind: 'int', default: 64, min: 8, max: 512, description: 'Image side in pixels' },
+    { name: 'size', kind: 'int', default: 64, min: 16, max: 512, description: 'Image side in pixels' },
+    { name: 'force', kind: 'boolean', description: "Replace a previous 'dbvae synth' output in --out" },
   ],
   examples: ['dbvae synth --out data/synth', 'dbvae synth --out data/small --n 2000 --seed 7 --test-per-group 50'],
   toOptions: (v, io) => ({
@@ -58,6 +65,7 @@ export const synthCommand: CommandDefinition<SynthOptions> = {
     faceFraction: num(v, 'face-fraction'),
     darkSkin: num(v, 'dark-skin'),
     size: num(v, 'size'),
+    force: v.force === true,
   }),
   run: runSynth,
 };

@@ -1,8 +1,12 @@
-import { InputError, UsageError } from '../errors';
+import { stat } from 'node:fs/promises';
+import { InputError, OutputError, UsageError } from '../errors';
+import type { ParsedValues } from '../args';
 import { num, requireInput, resolvePath, str, type CliIO, type CommandDefinition } from '../command';
 import { writeFileAtomic, writeDirAtomic } from '../fs-atomic';
 import { saveStoredModel } from '../model-store';
+import { claimOutput, writeOutputMarker } from '../output-dir';
 import { ProgressBar } from '../progress';
+import { hasTrainCheckpoint, loadTrainCheckpoint, resolveResume, TrainingSession, type RestoredTraining } from '../train-checkpoint';
 
 /** Which network `dbvae train` fits. */
 export type ModelKind = 'standard' | 'dbvae';
@@ -31,6 +35,10 @@ export interface TrainOptions {
   seed: number;
   /** Worker threads sharing each batch with the main thread (standard model only). Default 0. */
   workers?: number;
+  /** Replace a previous `dbvae train` output in `out`. */
+  force?: boolean;
+  /** Continue the interrupted run in `out` with its saved settings (`data` and `model` may be left empty). */
+  resume?: boolean;
 }
 
 /** Contents of `metrics.json` written by `dbvae train`. */
@@ -38,7 +46,7 @@ export interface TrainingMetrics {
   /** Which model was trained. */
   model: ModelKind;
   /** The options of the run. */
-  settings: Omit<TrainOptions, 'data' | 'out'> & {
+  settings: Omit<TrainOptions, 'data' | 'out' | 'force' | 'resume'> & {
     /** The training file, as given. */
     data: string;
   };
@@ -82,13 +90,29 @@ export interface TrainingMetrics {
 
 /**
  * Trains the chosen model on `options.data` with a progress bar, then writes the model
- * (`model/`, `dbvae-model.json`) and `metrics.json` into `options.out`, atomically.
+ * (`model/`, `dbvae-model.json`) and `metrics.json` into `options.out`, atomically. The output
+ * folder is checked and locked before any work (see `claimOutput`); a checkpoint is written at
+ * every epoch end and on SIGINT/SIGTERM, and `resume` continues an interrupted run exactly.
  * @returns The metrics written.
- * @throws InputError when the data file is missing; Hdf5LayoutError (from `@dbvae/core-data`) for a malformed file.
+ * @throws InputError when the data file is missing or unusable; OutputError when `out` may not be written; InterruptedError after a signal (with the checkpoint saved); Hdf5LayoutError / Hdf5ReadError (from `@dbvae/core-data`) for a malformed or damaged file.
  */
 export async function runTrain(options: TrainOptions, io: CliIO): Promise<TrainingMetrics> {
+  options = await resolveResume(options);
   await requireInput(options.data, 'file', '--data');
-  const { initBackend } = await import('@dbvae/backend');
+  if (!options.resume && !options.force && (await hasTrainCheckpoint(options.out))) {
+    throw new OutputError(`--out ${options.out} holds an interrupted 'dbvae train' run; continue it with 'dbvae train --resume ${options.out}', or pass --force to start over.`);
+  }
+  const claim = await claimOutput({ path: options.out, flag: options.resume ? '--resume' : '--out', command: 'dbvae train', type: 'dir', kind: 'model', force: options.force, resume: options.resume, inputs: [options.data], cwd: io.cwd });
+  try {
+    return await trainClaimed(options, io, claim.cleaned);
+  } finally {
+    await claim.release();
+  }
+}
+
+async function trainClaimed(options: TrainOptions, io: CliIO, cleaned: readonly string[]): Promise<TrainingMetrics> {
+  for (const path of cleaned) io.stderr.write(`Removed ${path}, left by an interrupted run.\n`);
+  const { initBackend, tf } = await import('@dbvae/backend');
   const { FaceDataset } = await import('@dbvae/core-data');
   const models = await import('@dbvae/models');
   const backend = await initBackend();
@@ -96,7 +120,12 @@ export async function runTrain(options: TrainOptions, io: CliIO): Promise<Traini
   const data = await FaceDataset.fromH5(options.data, { seed: options.seed });
   const stepsPerEpoch = Math.floor(data.size / options.batchSize);
   if (stepsPerEpoch < 1) throw new InputError(`--data ${options.data}: ${data.size} images is fewer than one batch of ${options.batchSize}; lower --batch-size.`);
-  io.stderr.write(`Training the ${options.model === 'dbvae' ? 'DB-VAE' : 'standard CNN'} on ${data.size} images (${data.numFaces} faces), ${options.epochs} epochs x ${stepsPerEpoch} steps, backend ${backend.name}\n`);
+  const { height, width } = data;
+  if (height !== 64 || width !== 64) throw new InputError(`--data ${options.data}: the images are ${height}x${width}, but the ${options.model === 'dbvae' ? 'DB-VAE' : 'standard CNN'} takes 64x64 images (the lab's size); resize them to 64x64 first.`);
+  const dataBytes = (await stat(options.data)).size;
+  const restored: RestoredTraining | undefined = options.resume ? await loadTrainCheckpoint(options.out) : undefined;
+  if (restored && restored.state.dataBytes !== dataBytes) throw new InputError(`--resume ${options.out}: ${options.data} changed since the run started (${restored.state.dataBytes} bytes then, ${dataBytes} now); a run continues only on the same data. Start again with --force.`);
+  io.stderr.write(`${restored ? `Resuming at epoch ${restored.position.epoch + 1}, step ${restored.position.step}: ` : ''}Training the ${options.model === 'dbvae' ? 'DB-VAE' : 'standard CNN'} on ${data.size} images (${data.numFaces} faces), ${options.epochs} epochs x ${stepsPerEpoch} steps, backend ${backend.name}\n`);
   const bar = new ProgressBar({ total: options.epochs * stepsPerEpoch, label: 'training', stream: io.stderr });
   const isDbvae = options.model === 'dbvae';
   const common = {
@@ -107,43 +136,71 @@ export async function runTrain(options: TrainOptions, io: CliIO): Promise<Traini
     progressBar: false as const,
     onStep: (r: { epoch: number; total: number }) => bar.tick(1, `epoch ${r.epoch + 1}/${options.epochs} loss ${r.total.toFixed(4)}`),
   };
-  const { data: _d, out: _o, ...rest } = options;
+  const { data: _d, out: _o, force: _f, resume: _r, ...rest } = options;
   const settings = { ...rest, data: options.data };
-  let history: Awaited<ReturnType<typeof models.trainClassifier>>;
-  let saveable: Parameters<typeof saveStoredModel>[1];
-  if (isDbvae) {
-    const dbvae = new models.DBVAE({ latentDim: options.latentDim, seed: options.seed });
-    history = await models.trainDBVAE(dbvae, data, { ...common, alpha: options.alpha, klWeight: options.klWeight });
-    saveable = { kind: 'dbvae', dbvae };
-  } else {
-    const classifier = models.buildStandardClassifier({ seed: options.seed });
-    history = await models.trainClassifier(classifier, data, { ...common, workers: options.workers ?? 0 });
-    saveable = { kind: 'standard', classifier };
-  }
-  bar.done();
   const pick = (l: { total: number; classification: number; kl: number; reconstruction: number }) => (isDbvae ? { total: l.total, classification: l.classification, kl: l.kl, reconstruction: l.reconstruction } : { total: l.total, classification: l.classification });
+  const session = new TrainingSession({ out: options.out, io, settings, dataBytes, stepsPerEpoch, pick, restored });
+  bar.update(session.stepsDone);
+  const optimizer = restored?.optimizer ?? tf.train.adam(options.learningRate);
+  let saveable: Parameters<typeof saveStoredModel>[1] | undefined = restored?.model;
+  let run: Awaited<ReturnType<TrainingSession['finish']>>;
+  try {
+    let history: Awaited<ReturnType<typeof models.trainClassifier>>;
+    if (isDbvae) {
+      const dbvae = restored?.model.kind === 'dbvae' ? restored.model.dbvae : new models.DBVAE({ latentDim: options.latentDim, seed: options.seed });
+      saveable = { kind: 'dbvae', dbvae };
+      history = await models.trainDBVAE(dbvae, data, { ...common, ...session.trainOptions(saveable, optimizer, common.onStep), alpha: options.alpha, klWeight: options.klWeight });
+    } else {
+      const classifier = restored?.model.kind === 'standard' ? restored.model.classifier : models.buildStandardClassifier({ seed: options.seed });
+      saveable = { kind: 'standard', classifier };
+      history = await models.trainClassifier(classifier, data, { ...common, ...session.trainOptions(saveable, optimizer, common.onStep), workers: options.workers ?? 0 });
+    }
+    run = await session.finish(history, saveable, optimizer);
+    bar.done();
+  } catch (error) {
+    optimizer.dispose();
+    if (saveable?.kind === 'dbvae') saveable.dbvae.dispose();
+    else saveable?.classifier.dispose();
+    throw error;
+  } finally {
+    session.close();
+  }
   const metrics: TrainingMetrics = {
     model: options.model,
     settings,
-    steps: history.steps.map((s) => ({ epoch: s.epoch, step: s.step, ...pick(s) })),
-    epochs: history.epochs.map((e) => ({ epoch: e.epoch, ...pick(e.meanLosses), seconds: e.seconds, imagesPerSecond: e.imagesPerSecond })),
-    warnings: history.warnings.map((w) => w.message),
-    seconds: (Date.now() - t0) / 1000,
+    steps: run.steps,
+    epochs: run.epochs,
+    warnings: run.warnings,
+    seconds: restored ? run.seconds : (Date.now() - t0) / 1000,
   };
   for (const w of metrics.warnings) io.stderr.write(`warning: ${w}\n`);
+  const model = saveable;
   try {
     await writeDirAtomic(options.out, async (tmp) => {
-      await saveStoredModel(tmp, saveable, settings);
+      await saveStoredModel(tmp, model, settings);
       await writeFileAtomic(`${tmp}/metrics.json`, `${JSON.stringify(metrics, null, 2)}\n`);
+      await writeOutputMarker(tmp, 'model', 'dbvae train');
     });
   } finally {
-    history.optimizer.dispose();
-    if (saveable.kind === 'dbvae') saveable.dbvae.dispose();
-    else saveable.classifier.dispose();
+    optimizer.dispose();
+    if (model.kind === 'dbvae') model.dbvae.dispose();
+    else model.classifier.dispose();
   }
   const last = metrics.epochs[metrics.epochs.length - 1];
   io.stdout.write(`Wrote ${options.out} (model, metrics.json) in ${metrics.seconds.toFixed(1)} s${last ? `; last epoch mean loss ${last.total.toFixed(4)}` : ''}\n`);
   return metrics;
+}
+
+function requiredUnlessResume(v: ParsedValues): object {
+  if (v.resume !== undefined) {
+    if (v.out !== undefined && v.out !== v.resume) throw new UsageError('--resume names the folder to continue; leave out --out (or give the same folder).', 'train');
+    if (v.force) throw new UsageError('--force starts over and --resume continues; give one of them.', 'train');
+    return {};
+  }
+  for (const [name, what] of [['data', 'Training file (lab layout)'], ['model', 'Which model to train'], ['out', 'Output folder for the model and metrics.json']] as const) {
+    if (v[name] === undefined) throw new UsageError(`--${name} is required (${what}).`, 'train');
+  }
+  return {};
 }
 
 function workersFor(model: ModelKind, workers: number): number {
@@ -158,9 +215,9 @@ export const trainCommand: CommandDefinition<TrainOptions> = {
   description:
     'Trains a face classifier on an HDF5 file in the lab layout (images N x 64 x 64 x 3 uint8 BGR, labels N x 1) with a progress bar, then writes the model and metrics.json (loss per step and per epoch) into the output folder. The DB-VAE re-weights faces each epoch by how rare their latent encoding is.',
   options: [
-    { name: 'data', kind: 'path', required: true, placeholder: '<train.h5>', description: 'Training file (lab layout)' },
-    { name: 'model', kind: 'choice', choices: ['standard', 'dbvae'], required: true, description: 'Which model to train' },
-    { name: 'out', kind: 'path', required: true, placeholder: '<dir>', description: 'Output folder for the model and metrics.json' },
+    { name: 'data', kind: 'path', placeholder: '<train.h5>', description: 'Training file (lab layout); required unless --resume' },
+    { name: 'model', kind: 'choice', choices: ['standard', 'dbvae'], description: 'Which model to train; required unless --resume' },
+    { name: 'out', kind: 'path', placeholder: '<dir>', description: 'Output folder for the model, metrics.json and checkpoints (new, empty, or a previous output with --force); required unless --resume' },
     { name: 'epochs', kind: 'int', default: 2, min: 1, description: 'Passes over the training data' },
     { name: 'batch-size', kind: 'int', default: 32, min: 2, description: 'Images per step (half faces, half non-faces)' },
     { name: 'latent-dim', kind: 'int', default: 100, min: 1, description: 'DB-VAE latent size' },
@@ -169,12 +226,15 @@ export const trainCommand: CommandDefinition<TrainOptions> = {
     { name: 'learning-rate', kind: 'number', default: 0.0005, min: 0, exclusiveMin: true, description: 'Adam learning rate' },
     { name: 'seed', kind: 'int', default: 0, min: 0, description: 'Random seed (weights, batches)' },
     { name: 'workers', kind: 'int', default: 0, min: 0, description: 'Worker threads that share each batch (data parallelism; standard model only): 1 on a 2-core machine' },
+    { name: 'force', kind: 'boolean', description: "Replace a previous 'dbvae train' output in --out" },
+    { name: 'resume', kind: 'path', placeholder: '<dir>', description: 'Continue the interrupted run whose --out this was, with its saved settings' },
   ],
-  examples: ['dbvae train --data data/synth/train.h5 --model standard --out models/standard', 'dbvae train --data data/synth/train.h5 --model standard --out models/standard --workers 1', 'dbvae train --data data/synth/train.h5 --model dbvae --out models/dbvae --epochs 6 --alpha 0.01'],
+  examples: ['dbvae train --data data/synth/train.h5 --model standard --out models/standard', 'dbvae train --data data/synth/train.h5 --model standard --out models/standard --workers 1', 'dbvae train --data data/synth/train.h5 --model dbvae --out models/dbvae --epochs 6 --alpha 0.01', 'dbvae train --resume models/dbvae'],
   toOptions: (v, io) => ({
-    data: resolvePath(io, str(v, 'data')),
-    model: str(v, 'model') as ModelKind,
-    out: resolvePath(io, str(v, 'out')),
+    ...requiredUnlessResume(v),
+    data: v.data === undefined ? '' : resolvePath(io, str(v, 'data')),
+    model: (v.model ?? 'standard') as ModelKind,
+    out: resolvePath(io, str(v, v.resume === undefined ? 'out' : 'resume')),
     epochs: num(v, 'epochs'),
     batchSize: num(v, 'batch-size'),
     latentDim: num(v, 'latent-dim'),
@@ -183,6 +243,8 @@ export const trainCommand: CommandDefinition<TrainOptions> = {
     learningRate: num(v, 'learning-rate'),
     seed: num(v, 'seed'),
     workers: workersFor(str(v, 'model') as ModelKind, num(v, 'workers')),
+    force: v.force === true,
+    resume: v.resume !== undefined,
   }),
   run: async (options, io) => {
     await runTrain(options, io);

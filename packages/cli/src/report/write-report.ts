@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from '@dbvae/backend';
 import { writeDirAtomic } from '../fs-atomic';
+import { writeOutputMarker } from '../output-dir';
 import { REPORT_PALETTE, accuracyVsRiskChart, groupProbabilityChart, lossCurveChart, samplingWeightsChart, type ChartSpec } from './charts';
 import { assembleReportHtml, type ReportBlock, type ReportDocument, type ReportSection, type SummaryCard, type TableBlock, type TextBlock } from './html';
 import { imageGridPng } from './image-grid';
@@ -197,6 +198,7 @@ export async function writeReport(outDir: string, data: ReportData, options: Wri
       sections.push({ id: s.id, title: s.title, intro: s.intro, blocks });
     }
     await writeFile(join(tmp, 'index.html'), assembleReportHtml({ ...doc, sections }));
+    await writeOutputMarker(tmp, 'report', 'writeReport');
   });
   return { indexPath: join(resolve(outDir), 'index.html'), files, sections: planned.map((s) => s.id) };
 }
