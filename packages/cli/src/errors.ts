@@ -61,6 +61,8 @@ export class NotAvailableError extends CliError {
  * not writable, or is in use by another run. Checked before any work starts. Exit code 1.
  */
 export class OutputError extends CliError {
+  override readonly name: string = 'OutputError';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'E_OUTPUT', 1, options);
   }
@@ -71,6 +73,8 @@ export class OutputError extends CliError {
  * says how to resume. Exit code 130 for SIGINT and 143 for SIGTERM (128 + the signal number).
  */
 export class InterruptedError extends CliError {
+  override readonly name: string = 'InterruptedError';
+
   /** The signal that stopped the run. */
   readonly signal: 'SIGINT' | 'SIGTERM';
 

@@ -53,6 +53,8 @@ export class Hdf5LayoutError extends DatasetError {
  * is kept in `diagnostic` (printed only when the environment sets `DBVAE_HDF5_DIAGNOSTICS=1`).
  */
 export class Hdf5ReadError extends Hdf5LayoutError {
+  override readonly name: string = 'Hdf5ReadError';
+
   /** The dataset being read, such as `images`. */
   readonly dataset: string;
   /** The rows `[start, end)` being read, when known. */

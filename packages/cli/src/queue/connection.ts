@@ -6,6 +6,8 @@ import { CliError, UsageError } from '../errors';
  * work starts. Exit code 1; `code` is `'E_QUEUE_UNREACHABLE'`.
  */
 export class QueueConnectionError extends CliError {
+  override readonly name: string = 'QueueConnectionError';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'E_QUEUE_UNREACHABLE', 1, options);
   }

@@ -12,6 +12,8 @@ import { SHARD_QUEUE, shardJobId, type ShardJobData, type ShardJobResult } from 
 
 /** A shard failed for good (an unrecoverable error, or every attempt used). Exit code 1; `code` `'E_SHARD_FAILED'`. */
 export class ShardFailedError extends CliError {
+  override readonly name: string = 'ShardFailedError';
+
   constructor(message: string) {
     super(message, 'E_SHARD_FAILED', 1);
   }

@@ -5,7 +5,9 @@ import { scoreChunk } from '../scoring/score-range';
 import type { ShardJobData, ShardJobResult } from './shard-job';
 
 /** A shard job that no retry can fix: another package version, another risk model, bad shard bounds. `code` says which. */
-export class ShardRejectedError extends DbvaeError {}
+export class ShardRejectedError extends DbvaeError {
+  override readonly name: string = 'ShardRejectedError';
+}
 
 /** What the processor needs from its process: the version it runs and its (cached) risk models. */
 export interface ShardProcessorContext {

@@ -17,6 +17,8 @@ export interface ThreadScorer {
 
 /** A scoring thread failed (its message is the thread's). `code` is the thread error's code, or `'E_SCORE_THREAD'`. */
 export class ScoreThreadError extends DbvaeError {
+  override readonly name: string = 'ScoreThreadError';
+
   constructor(message: string, code = 'E_SCORE_THREAD') {
     super(message, code);
   }
