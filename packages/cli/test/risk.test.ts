@@ -76,7 +76,8 @@ beforeAll(async () => {
     const x = tf.tidy(() => tf.tensor4d(d.images, [d.n, SIZE, SIZE, 3], 'int32').toFloat().div(255));
     const y = tf.tensor2d(Float32Array.from(d.labels), [d.n, 1]);
     classifier.compile({ optimizer: tf.train.adam(1e-3), loss: tf.losses.sigmoidCrossEntropy });
-    await classifier.fit(x, y, { epochs: 2, batchSize: 32, verbose: 0 });
+    // No shuffling: tfjs shuffles with an unseeded Math.random (SynthFaces comes shuffled).
+    await classifier.fit(x, y, { epochs: 2, batchSize: 32, shuffle: false, verbose: 0 });
     tf.dispose([x, y]);
     await saveStoredModel(join(dir, 'model'), { kind: 'standard', classifier }, { data: trainPath, model: 'standard' });
   } finally {
@@ -151,6 +152,7 @@ describe('dbvae risk (post-hoc: the model is frozen, the risk is fitted on the t
     expect(rows.every((row) => Number.isFinite(row.bias))).toBe(true);
     const bias = (groups: string[]) => rows.filter((row) => groups.includes(row.group as string)).map((row) => row.bias as number);
     // bias is a log-density: higher = better represented, so rare (DF, DM) should sit below common (LF, LM).
+    // This fixture gives 0.80 (data seeds 4, 5, 6: 0.88, 0.88, 0.79; fitting on the balanced test set instead gave 0.39).
     expect(pairwiseAuroc(bias(['DF', 'DM']), bias(['LF', 'LM']))).toBeGreaterThanOrEqual(0.75);
   });
 

@@ -93,7 +93,11 @@ export interface DropoutSpec {
 export interface ComposedWrapperOptions {
   /** `'post-hoc'` (default: the model is frozen) or `'joint'` (Capsa's joint training). See {@link RiskMode}. */
   mode?: RiskMode;
-  /** Where features are read: a layer name or index (negative from the end). Default: the input of the last layer. */
+  /**
+   * Where features are read: a layer name or index (negative from the end). Default: the
+   * input of the last layer. For a `GraphModel`: the name of a graph node (post-hoc bias
+   * from that node's values).
+   */
   featureLayer?: FeatureLayer;
   /** For inference-only models: the features of a batch. Default: the (flattened) input. */
   featureFn?: (x: tf.Tensor) => tf.Tensor;
@@ -310,14 +314,34 @@ export class ComposedWrapper extends RiskModel {
       const featureFn = opts.featureFn ?? ((x: tf.Tensor) => x);
       this.inputShapes = [];
       this.head = { activation: 'linear' };
-      this.core = {
-        nOutputs: 1,
-        featIndex: 1,
-        apply: (xs) => {
-          const x = xs[0] as tf.Tensor;
-          return [fn(x), featureFn(x)];
-        },
-      };
+      const node = opts.featureLayer;
+      if (node !== undefined && !(model instanceof tf.GraphModel && typeof node === 'string')) {
+        throw new UnsupportedModelError('featureLayer on an inference-only model must be the name of a GraphModel node; for a function, pass featureFn.');
+      }
+      if (model instanceof tf.GraphModel && typeof node === 'string') {
+        // One execution gives the output and the named node's value (the graph's features).
+        const outputNode = model.outputNodes[0] as string;
+        this.core = {
+          nOutputs: 1,
+          featIndex: 1,
+          apply: (xs) => {
+            try {
+              return model.execute(xs[0] as tf.Tensor, [outputNode, node]) as tf.Tensor[];
+            } catch (e) {
+              throw new UnsupportedModelError(`GraphModel: could not read node '${node}' (${(e as Error).message}); name an op of the graph.`, { cause: e });
+            }
+          },
+        };
+      } else {
+        this.core = {
+          nOutputs: 1,
+          featIndex: 1,
+          apply: (xs) => {
+            const x = xs[0] as tf.Tensor;
+            return [fn(x), featureFn(x)];
+          },
+        };
+      }
     }
     this.outputActivation = this.head.activation;
     if (this.mcCore) this.dropoutLayers = mcLayers(this.mcCore);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShapeError, initBackend, tf } from '@dbvae/backend';
 import { expectNoTensorLeaks } from '@dbvae/test-utils';
-import { DropoutWrapper, HistogramWrapper, UnsupportedModelError, wrap, type ComposedWrapper } from '@dbvae/risk-wrappers';
+import { HistogramWrapper, UnsupportedModelError, wrap, type ComposedWrapper } from '@dbvae/risk-wrappers';
 import { denseModel } from './helpers';
 
 beforeAll(async () => {
@@ -52,7 +52,7 @@ describe('any LayersModel', () => {
 
   it('wraps a model a second time (its layers already re-applied by a dropout wrapper)', async () => {
     const model = denseModel(2, [8, 8], 1, 3);
-    const first = new DropoutWrapper(model, { passes: 3, mode: 'joint' });
+    const first = wrap(model, { epistemic: 'dropout', dropout: { passes: 3 }, mode: 'joint' });
     // The first wrapper re-applied the user's layers: they now have two inbound nodes.
     const second = new HistogramWrapper(model);
     const third = wrap(model, { bias: true, epistemic: 'dropout', featureLayer: 1, dropout: { passes: 3 } });
@@ -64,6 +64,24 @@ describe('any LayersModel', () => {
     out.dispose();
     tf.dispose([x, direct]);
     for (const w of [first, second, third]) w.dispose();
+  });
+
+  it('wraps a model whose layers are shared with another model (the last layer has two inbound nodes)', async () => {
+    const enc = tf.layers.dense({ units: 8, activation: 'relu', kernelInitializer: g(5), name: 'enc' });
+    const head = tf.layers.dense({ units: 1, kernelInitializer: g(6), name: 'head' });
+    const x1 = tf.input({ shape: [2] });
+    const classifier = tf.model({ inputs: x1, outputs: head.apply(enc.apply(x1)) as tf.SymbolicTensor });
+    const x2 = tf.input({ shape: [2] });
+    const sibling = tf.model({ inputs: x2, outputs: head.apply(enc.apply(x2)) as tf.SymbolicTensor });
+    const w = wrap(classifier, { bias: true, aleatoric: true }) as ComposedWrapper;
+    const x = tf.randomNormal([12, 2], 0, 1, 'float32', 8);
+    await w.fit(x, tf.zeros([12, 1]), { epochs: 1 });
+    const out = w.predict(x);
+    const direct = classifier.predict(x) as tf.Tensor;
+    expect(Array.from(out.yHat.dataSync())).toEqual(Array.from(direct.dataSync()));
+    expect(sibling.outputs.length).toBe(1);
+    out.dispose();
+    tf.dispose([x, direct]);
   });
 
   it('wraps a nested model (an inner model used as a layer) and the inner model on its own', async () => {
@@ -117,5 +135,51 @@ describe('bad input gets typed errors', () => {
       v.predict(good).dispose();
     }, 2);
     y.dispose();
+  });
+});
+
+describe('GraphModel (inference only): post-hoc bias from a named node', () => {
+  /** x [n, 2] -> relu(x W1) -> (.) W2: a hand-written tfjs graph model. */
+  async function tinyGraphModel(): Promise<{ model: tf.GraphModel; w1: number[]; w2: number[] }> {
+    const w1 = [1, -1, 0.5, 2, -0.5, 1, 1, 0];
+    const w2 = [1, -1, 0.5, 0.25];
+    const f = { type: 'DT_FLOAT' };
+    const constNode = (name: string, dims: number[]) => ({ name, op: 'Const', attr: { dtype: f, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: dims.map((d) => ({ size: String(d) })) } } } } });
+    const graph = {
+      node: [
+        { name: 'x', op: 'Placeholder', attr: { dtype: f, shape: { shape: { dim: [{ size: '-1' }, { size: '2' }] } } } },
+        constNode('w1', [2, 4]),
+        { name: 'hidden', op: 'MatMul', input: ['x', 'w1'], attr: { T: f, transpose_a: { b: false }, transpose_b: { b: false } } },
+        { name: 'features', op: 'Relu', input: ['hidden'], attr: { T: f } },
+        constNode('w2', [4, 1]),
+        { name: 'out', op: 'MatMul', input: ['features', 'w2'], attr: { T: f, transpose_a: { b: false }, transpose_b: { b: false } } },
+      ],
+      versions: { producer: 1 },
+    };
+    const weightData = new Float32Array([...w1, ...w2]).buffer;
+    const model = await tf.loadGraphModel(
+      tf.io.fromMemory({ modelTopology: graph, weightSpecs: [{ name: 'w1', shape: [2, 4], dtype: 'float32' }, { name: 'w2', shape: [4, 1], dtype: 'float32' }], weightData, format: 'graph-model' }),
+    );
+    return { model, w1, w2 };
+  }
+
+  it('reads the named node as features: the histogram equals one fed the hand-computed relu(x W1)', async () => {
+    const { model, w1 } = await tinyGraphModel();
+    const x = tf.randomNormal([40, 2], 0, 1, 'float32', 11);
+    const w = new HistogramWrapper(model, { featureLayer: 'features', queueSize: 40 });
+    await w.fit(x, tf.zeros([40, 1]));
+    const xs = x.arraySync() as number[][];
+    const feats = xs.flatMap(([a, b]) => [0, 1, 2, 3].map((j) => Math.max(0, (a as number) * (w1[j] as number) + (b as number) * (w1[4 + j] as number))));
+    const queue = Array.from(w.histogram?.exportState().data.slice(0, 160) ?? []);
+    queue.forEach((v, i) => expect(v).toBeCloseTo(feats[i] as number, 4));
+    const out = w.predict(x);
+    const direct = model.predict(x) as tf.Tensor;
+    expect(Array.from(out.yHat.dataSync())).toEqual(Array.from(direct.dataSync()));
+    expect(out.perSample('bias').every((b) => Number.isFinite(b))).toBe(true);
+    expect(() => new HistogramWrapper(model, { featureLayer: 2 })).toThrow(UnsupportedModelError);
+    const bad = new HistogramWrapper(model, { featureLayer: 'nope' });
+    expect(() => bad.fitHistogram(x)).toThrow(UnsupportedModelError);
+    out.dispose();
+    tf.dispose([x, direct]);
   });
 });

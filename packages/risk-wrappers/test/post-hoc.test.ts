@@ -43,6 +43,11 @@ describe('post-hoc mode (the default): the user model is frozen', () => {
       const direct = model.predict(x) as tf.Tensor;
       const out = w.predict(x);
       expect(Array.from(out.yHat.dataSync())).toEqual(Array.from(direct.dataSync()));
+      // scoreBatch reports the frozen model's probability (an independent sigmoid of its logits).
+      const scored = scoreBatch(w, x, { seed: 3 });
+      expect(scored.predictionSource).toBe('model');
+      const p = tf.tidy(() => Array.from(tf.sigmoid(direct).dataSync()));
+      scored.rows.forEach((r, i) => expect(r.prediction).toBeCloseTo(p[i] as number, 6));
       const s = memorySaver();
       await w.save(s.handler);
       const loaded = await loadRiskWrapper(tf.io.fromMemory(s.artifacts()));
@@ -50,6 +55,11 @@ describe('post-hoc mode (the default): the user model is frozen', () => {
       expect(Array.from(again.yHat.dataSync())).toEqual(Array.from(direct.dataSync()));
       if (out.bias) expect(Array.from(again.bias?.dataSync() ?? [])).toEqual(Array.from(out.bias.dataSync()));
       if ('mode' in loaded) expect(loaded.mode).toBe('post-hoc');
+      // Repeated fits and predictions keep the tensor count flat.
+      await expectNoTensorLeaks(async () => {
+        await w.fit(x, y, { epochs: 1, batchSize: 48 });
+        w.predict(x).dispose();
+      }, 2);
       tf.dispose([direct]);
       out.dispose();
       again.dispose();

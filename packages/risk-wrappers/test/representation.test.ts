@@ -15,6 +15,10 @@ describe('bias is a log-density, finite and ordered on a 512-wide CNN feature la
     const w = new HistogramWrapper(model, { queueSize: 300 });
     await w.fit(train.x, tf.zeros([300, 1]));
     const out = w.predict(test.x);
+    // Post-hoc: the CNN (with batch norm) is untouched and predicts exactly as before.
+    const direct = model.predict(test.x) as tf.Tensor;
+    expect(Array.from(out.yHat.dataSync())).toEqual(Array.from(direct.dataSync()));
+    direct.dispose();
     const bias = Array.from(out.perSample('bias'));
     // Old code: exp(log p) in float32 = 0 for every sample (log p is about -500 at 512 dimensions).
     expect(bias.every((b) => Number.isFinite(b) && b < 0)).toBe(true);
