@@ -141,7 +141,7 @@ function softmax(logw: Float64Array): Float64Array {
 
 /** The fused fast path: blocks of columns, one histogram and one accumulation pass per column. */
 function fusedWeights(m: LatentMatrix, bins: number, alpha: number, combine: CombineRule): Float64Array {
-  const { n, k, float32 } = m;
+  const { n, k } = m;
   const out = new Float64Array(n); // max rule: running maxima from 0; product rule: log sums from 0
   const buf = new Float64Array(Math.min(COLUMN_BLOCK, k) * n);
   const scratch = columnBins(n, bins);
@@ -153,7 +153,7 @@ function fusedWeights(m: LatentMatrix, bins: number, alpha: number, combine: Com
     const width = Math.min(COLUMN_BLOCK, k - j0);
     gatherColumns(m, j0, width, buf, lo, hi, 'samplingWeights');
     for (let c = 0; c < width; c++) {
-      const uniform = binColumn(buf, c * n, n, lo[c]!, hi[c]!, bins, float32, scratch, 'samplingWeights', j0 + c);
+      const uniform = binColumn(buf, c * n, n, lo[c]!, hi[c]!, bins, scratch, 'samplingWeights', j0 + c);
       if (alpha === Infinity) continue; // validated only
       if (combine === 'max') {
         maxRuleTable(scratch.density, scratch.counts, bins, n, alpha, uniform, table);
