@@ -23,6 +23,16 @@ export interface TrainOptions {
   alpha: number;
   /** DB-VAE KL weight. */
   klWeight: number;
+  /** DB-VAE resampling rule: the lab's `max` (default) or the paper's `product`. */
+  combine?: 'max' | 'product';
+  /** DB-VAE tempering of the resampling weights, `p^(1/T)` (1 = none; about the latent size tames the product rule). */
+  temperature?: number;
+  /** DB-VAE share of uniform sampling mixed into the weights, in [0, 1]. */
+  uniformMix?: number;
+  /** DB-VAE: resample faces each epoch (default true); false trains the same VAE classifier on uniform batches (the ablation). */
+  debias?: boolean;
+  /** SynthFaces `attributes.json` (default: beside `data` when present): per-epoch share of drawn faces per group. */
+  attributes?: string;
   learningRate: number;
   seed: number;
   /** Worker threads sharing each batch with the main thread (standard model only). Default 0. */
@@ -36,7 +46,7 @@ export interface TrainingMetrics {
   /** Loss terms per step (`classification` only for the standard CNN). */
   steps: { epoch: number; step: number; total: number; classification: number; kl?: number; reconstruction?: number }[];
   /** Mean loss terms per epoch, with seconds and throughput. */
-  epochs: { epoch: number; total: number; classification: number; kl?: number; reconstruction?: number; seconds: number; imagesPerSecond: number }[];
+  epochs: { epoch: number; total: number; classification: number; kl?: number; reconstruction?: number; seconds: number; imagesPerSecond: number; effectiveSampleSize?: number; groupShare?: Record<string, number> }[];
   /** Warnings raised during training (such as posterior collapse). */
   warnings: string[];
   /** Wall-clock seconds. */
@@ -75,8 +85,21 @@ export async function runTrain(options: TrainOptions, io: CliIO): Promise<Traini
   let history: Awaited<ReturnType<typeof models.trainClassifier>>;
   let saveable: Parameters<typeof saveStoredModel>[1];
   if (isDbvae) {
+    const faceGroups = await faceGroupsFor(options, data.faceIndices, io);
     const dbvae = new models.DBVAE({ latentDim: options.latentDim, seed: options.seed });
-    history = await models.trainDBVAE(dbvae, data, { ...common, alpha: options.alpha, klWeight: options.klWeight });
+    history = await models.trainDBVAE(dbvae, data, {
+      ...common,
+      alpha: options.alpha,
+      klWeight: options.klWeight,
+      combine: options.combine ?? 'max',
+      temperature: options.temperature ?? 1,
+      uniformMix: options.uniformMix ?? 0,
+      debias: options.debias ?? true,
+      ...(faceGroups ? { faceGroups } : {}),
+      onEpochEnd: (e) => {
+        if (e.groupShare) io.stderr.write(`\n${formatGroupShare(e.epoch, e.groupShare, e.effectiveSampleSize)}\n`);
+      },
+    });
     saveable = { kind: 'dbvae', dbvae };
   } else {
     const classifier = models.buildStandardClassifier({ seed: options.seed });
@@ -89,7 +112,14 @@ export async function runTrain(options: TrainOptions, io: CliIO): Promise<Traini
     model: options.model,
     settings,
     steps: history.steps.map((s) => ({ epoch: s.epoch, step: s.step, ...pick(s) })),
-    epochs: history.epochs.map((e) => ({ epoch: e.epoch, ...pick(e.meanLosses), seconds: e.seconds, imagesPerSecond: e.imagesPerSecond })),
+    epochs: history.epochs.map((e) => ({
+      epoch: e.epoch,
+      ...pick(e.meanLosses),
+      seconds: e.seconds,
+      imagesPerSecond: e.imagesPerSecond,
+      ...(e.effectiveSampleSize !== undefined ? { effectiveSampleSize: e.effectiveSampleSize } : {}),
+      ...(e.groupShare ? { groupShare: e.groupShare } : {}),
+    })),
     warnings: history.warnings.map((w) => w.message),
     seconds: (Date.now() - t0) / 1000,
   };
@@ -107,6 +137,46 @@ export async function runTrain(options: TrainOptions, io: CliIO): Promise<Traini
   const last = metrics.epochs[metrics.epochs.length - 1];
   io.stdout.write(`Wrote ${options.out} (model, metrics.json) in ${metrics.seconds.toFixed(1)} s${last ? `; last epoch mean loss ${last.total.toFixed(4)}` : ''}\n`);
   return metrics;
+}
+
+/** One line per epoch: each group's expected share of the drawn faces and the effective sample size. */
+export function formatGroupShare(epoch: number, share: Record<string, number>, effectiveSampleSize?: number): string {
+  const parts = Object.entries(share)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([g, v]) => `${g} ${(v * 100).toFixed(1)}%`);
+  return `epoch ${epoch + 1} drawn faces: ${parts.join('  ')}${effectiveSampleSize !== undefined ? `  (effective sample size ${effectiveSampleSize.toFixed(0)})` : ''}`;
+}
+
+/**
+ * Group of each training face (in `faceIndices` order) from a SynthFaces `attributes.json`:
+ * `--attributes`, or the file beside `--data` when it exists; undefined when there is none.
+ * @throws InputError for an unreadable file or one that does not match the data.
+ */
+async function faceGroupsFor(options: TrainOptions, faceIndices: Int32Array, io: CliIO): Promise<string[] | undefined> {
+  const { readFile, access } = await import('node:fs/promises');
+  const { dirname, join } = await import('node:path');
+  let path = options.attributes;
+  if (path === undefined) {
+    const beside = join(dirname(options.data), 'attributes.json');
+    try {
+      await access(beside);
+      path = beside;
+    } catch {
+      return undefined;
+    }
+  }
+  let table: { attributes?: { group?: string | null }[] };
+  try {
+    table = JSON.parse(await readFile(path, 'utf8')) as typeof table;
+  } catch (error) {
+    throw new InputError(`--attributes ${path}: cannot read it as the attributes.json of dbvae synth (${(error as Error).message}).`);
+  }
+  const rows = table.attributes;
+  if (!Array.isArray(rows)) throw new InputError(`--attributes ${path}: no "attributes" list; pass the attributes.json written by dbvae synth.`);
+  const groups = Array.from(faceIndices, (i) => rows[i]?.group ?? undefined);
+  if (groups.some((g) => typeof g !== 'string')) throw new InputError(`--attributes ${path}: does not describe the faces of --data (a face without a group); pass the file written with it.`);
+  io.stderr.write(`Reporting the share of drawn faces per group from ${path}\n`);
+  return groups as string[];
 }
 
 function workersFor(model: ModelKind, workers: number): number {
@@ -129,11 +199,16 @@ export const trainCommand: CommandDefinition<TrainOptions> = {
     { name: 'latent-dim', kind: 'int', default: 100, min: 1, description: 'DB-VAE latent size' },
     { name: 'alpha', kind: 'number', default: 0.001, min: 0, exclusiveMin: true, description: 'DB-VAE histogram smoothing: smaller debiases harder' },
     { name: 'kl-weight', kind: 'number', default: 0.0005, min: 0, description: 'DB-VAE weight of the KL term' },
+    { name: 'combine', kind: 'choice', choices: ['max', 'product'], default: 'max', description: "DB-VAE resampling rule: the lab's max over latent dimensions or the paper's product" },
+    { name: 'temperature', kind: 'number', default: 1, min: 0, exclusiveMin: true, description: 'DB-VAE tempering of the resampling weights, p^(1/T): about the latent size keeps the product rule from collapsing onto a few faces' },
+    { name: 'uniform-mix', kind: 'number', default: 0, min: 0, max: 1, description: 'DB-VAE share of uniform sampling mixed into the resampling weights' },
+    { name: 'no-debias', kind: 'boolean', description: 'DB-VAE network trained on uniform batches, without resampling (the ablation baseline)' },
+    { name: 'attributes', kind: 'path', placeholder: '<attributes.json>', description: 'SynthFaces attributes (default: attributes.json beside --data): per-epoch share of drawn faces per group' },
     { name: 'learning-rate', kind: 'number', default: 0.0005, min: 0, exclusiveMin: true, description: 'Adam learning rate' },
     { name: 'seed', kind: 'int', default: 0, min: 0, description: 'Random seed (weights, batches)' },
     { name: 'workers', kind: 'int', default: 0, min: 0, description: 'Worker threads that share each batch (data parallelism; standard model only): 1 on a 2-core machine' },
   ],
-  examples: ['dbvae train --data data/synth/train.h5 --model standard --out models/standard', 'dbvae train --data data/synth/train.h5 --model standard --out models/standard --workers 1', 'dbvae train --data data/synth/train.h5 --model dbvae --out models/dbvae --epochs 6 --alpha 0.01'],
+  examples: ['dbvae train --data data/synth/train.h5 --model standard --out models/standard', 'dbvae train --data data/synth/train.h5 --model standard --out models/standard --workers 1', 'dbvae train --data data/synth/train.h5 --model dbvae --out models/dbvae --epochs 6 --alpha 0.01', 'dbvae train --data data/synth/train.h5 --model dbvae --out models/product --combine product --temperature 100', 'dbvae train --data data/synth/train.h5 --model dbvae --out models/vae --no-debias'],
   toOptions: (v, io) => ({
     data: resolvePath(io, str(v, 'data')),
     model: str(v, 'model') as ModelKind,
@@ -143,6 +218,11 @@ export const trainCommand: CommandDefinition<TrainOptions> = {
     latentDim: num(v, 'latent-dim'),
     alpha: num(v, 'alpha'),
     klWeight: num(v, 'kl-weight'),
+    combine: str(v, 'combine') as 'max' | 'product',
+    temperature: num(v, 'temperature'),
+    uniformMix: num(v, 'uniform-mix'),
+    debias: v['no-debias'] !== true,
+    ...(v.attributes === undefined ? {} : { attributes: resolvePath(io, str(v, 'attributes')) }),
     learningRate: num(v, 'learning-rate'),
     seed: num(v, 'seed'),
     workers: workersFor(str(v, 'model') as ModelKind, num(v, 'workers')),
