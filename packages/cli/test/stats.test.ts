@@ -122,3 +122,27 @@ describe('seed summaries', () => {
     expect(() => compareOverSeeds(std, db.slice(1))).toThrow(/same, non-empty list of seeds/);
   });
 });
+
+describe('pairedGroupBootstrap', () => {
+  it('gives the observed differences as estimates and an interval that contains them; identical models differ by exactly 0', async () => {
+    const { pairedGroupBootstrap } = await import('../src/stats/paired-bootstrap');
+    const groups = [...Array(100).fill('L'), ...Array(100).fill('D')];
+    const a = [...Array(100).fill(1), ...Array(50).fill(1), ...Array(50).fill(0)]; // L 100%, D 50%: variance 0.0625
+    const b = [...Array(95).fill(1), ...Array(5).fill(0), ...Array(85).fill(1), ...Array(15).fill(0)]; // L 95%, D 85%: variance 0.0025
+    const r = pairedGroupBootstrap(a, b, groups, { resamples: 1000, seed: 2 });
+    expect(r.accuracyVarianceDifference.estimate).toBeCloseTo(0.0025 - 0.0625, 12);
+    expect(r.meanAccuracyDifference.estimate).toBeCloseTo(0.9 - 0.75, 12);
+    expect(r.accuracyVarianceDifference.low).toBeLessThan(r.accuracyVarianceDifference.estimate);
+    expect(r.accuracyVarianceDifference.high).toBeLessThan(0); // a 50-point gap against 10: clearly smaller
+    expect(r.shareVarianceLower).toBe(1);
+    // Paired draws: per face the difference b - a is 1 with probability 0.35 in D and -1 with 0.05
+    // in L, so the mean difference has standard error sqrt(.35*.65/100 + .05*.95/100) / 2 and the
+    // 95% interval is about 2 * 1.96 of them wide.
+    const se = Math.sqrt((0.35 * 0.65) / 100 + (0.05 * 0.95) / 100) / 2;
+    const width = r.meanAccuracyDifference.high - r.meanAccuracyDifference.low;
+    expect(width / (2 * 1.96 * se)).toBeGreaterThan(0.85);
+    expect(width / (2 * 1.96 * se)).toBeLessThan(1.15);
+    const same = pairedGroupBootstrap(a, a, groups, { resamples: 50 });
+    expect([same.accuracyVarianceDifference.low, same.accuracyVarianceDifference.high]).toEqual([0, 0]);
+  });
+});
