@@ -1,6 +1,6 @@
 import type { tf as TF } from '@dbvae/backend';
 import type { FaceDataset, SynthFacesData } from '@dbvae/core-data';
-import type { DBVAE, EpochRecord } from '@dbvae/models';
+import type { DBVAE, EpochRecord, TrainingHistory } from '@dbvae/models';
 import { groupMetrics, type GroupMetricsResult } from '../group-metrics';
 
 /** The four test groups, light/dark skin x female/male. */
@@ -96,6 +96,13 @@ export function samplingOf(epochs: readonly EpochRecord[]): VariantOutcome['samp
   return epochs.filter((e) => e.groupShare).map((e) => ({ epoch: e.epoch, groupShare: e.groupShare!, effectiveSampleSize: e.effectiveSampleSize ?? Number.NaN }));
 }
 
+/** A trained model handed to `runVariant`'s `keep` hook, with its training history. */
+export interface KeptModel {
+  classifier?: TF.LayersModel;
+  dbvae?: DBVAE;
+  history: TrainingHistory;
+}
+
 /**
  * Trains one variant on a seed's data and tests it on the balanced faces. The model is handed to
  * `keep` (which then owns it) or disposed.
@@ -104,7 +111,7 @@ export async function runVariant(
   variant: VariantSettings,
   data: PreparedSynthData,
   seed: number,
-  hooks: { onStep?: (r: { epoch: number; total: number }) => void; keep?: (model: { classifier?: TF.LayersModel; dbvae?: DBVAE; history: Awaited<ReturnType<typeof import('@dbvae/models').trainDBVAE>> }) => void } = {},
+  hooks: { onStep?: (r: { epoch: number; total: number }) => void; keep?: (model: KeptModel) => void } = {},
 ): Promise<VariantOutcome> {
   const models = await import('@dbvae/models');
   const t0 = Date.now();
