@@ -34,6 +34,8 @@ export interface VariantSettings {
   /** Uniform share mixed into the resampling weights. */
   uniformMix: number;
   klWeight: number;
+  /** Weight of the reconstruction term (1 = the lab's loss). Default 1. */
+  reconstructionWeight?: number;
 }
 
 /** A seed's generated data, shared by the models trained on it. */
@@ -143,6 +145,7 @@ export async function runVariant(
       temperature: variant.temperature,
       uniformMix: variant.uniformMix,
       klWeight: variant.klWeight,
+      ...(variant.reconstructionWeight !== undefined && variant.reconstructionWeight !== 1 ? { reconstruction: { weight: variant.reconstructionWeight } } : {}),
       faceGroups: data.faceGroups,
     });
     const seconds = (Date.now() - t0) / 1000;
