@@ -146,3 +146,13 @@ describe('pairedGroupBootstrap', () => {
     expect([same.accuracyVarianceDifference.low, same.accuracyVarianceDifference.high]).toEqual([0, 0]);
   });
 });
+
+describe('dbvae evaluate table', () => {
+  it('prints each group\'s accuracy with its 95% Wilson interval', async () => {
+    const { formatGroupMetricsTable } = await import('../src/commands/evaluate');
+    const table = formatGroupMetricsTable(groupMetrics([...Array(19).fill(0.9), 0.1], Array(20).fill('DF')));
+    const { low, high } = wilsonInterval(19, 20);
+    expect(table).toMatch(/95% interval/);
+    expect(table).toContain(`95.0%  ${(low * 100).toFixed(1)}-${(high * 100).toFixed(1)}%`);
+  });
+});
