@@ -153,6 +153,6 @@ describe('dbvae evaluate table', () => {
     const table = formatGroupMetricsTable(groupMetrics([...Array(19).fill(0.9), 0.1], Array(20).fill('DF')));
     const { low, high } = wilsonInterval(19, 20);
     expect(table).toMatch(/95% interval/);
-    expect(table).toContain(`95.0%  ${(low * 100).toFixed(1)}-${(high * 100).toFixed(1)}%`);
+    expect(table).toMatch(new RegExp(`95\\.0% +${(low * 100).toFixed(1)}-${(high * 100).toFixed(1)}%`));
   });
 });
