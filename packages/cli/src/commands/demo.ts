@@ -33,6 +33,8 @@ export interface DemoOptions {
   /** Share of non-faces with dark-skin colours (decoys). */
   spuriousFraction?: number;
   klWeight: number;
+  /** Weight of the DB-VAE's reconstruction term (1 = the lab's loss). */
+  reconstructionWeight?: number;
   /** First seed. */
   seed: number;
   /** Seeds run (seed, seed + 1, ...); the report's figures show the first. Default 1. */
@@ -47,6 +49,9 @@ export const DEMO_SMALL = { n: 4000, testPerGroup: 200, epochs: 3, latentDim: 16
 export const DEMO_FULL = { n: 20000, testPerGroup: 200, epochs: 2, latentDim: 100 } as const;
 /** The demo's data skew: dark skin rare among faces and common among the decoy non-faces, so the standard CNN is clearly biased. */
 export const DEMO_SKEW = { darkSkin: 0.05, spuriousFraction: 0.5 } as const;
+
+/** The demo's weight of the DB-VAE's reconstruction term. */
+export const DEMO_RECONSTRUCTION_WEIGHT = 1;
 
 /** What {@link runDemo} measured (also drawn in the report). */
 export interface DemoResult {
@@ -88,7 +93,7 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<DemoResu
   const uniformMix = options.uniformMix ?? 0;
   const dataSettings = { n: options.n, testPerGroup: options.testPerGroup, darkSkin: options.darkSkin ?? DEMO_SKEW.darkSkin, spuriousFraction: options.spuriousFraction ?? DEMO_SKEW.spuriousFraction };
   log(`dbvae demo: ${options.n} training images (${(dataSettings.darkSkin * 100).toFixed(0)}% of faces dark-skinned, ${(dataSettings.spuriousFraction * 100).toFixed(0)}% of non-faces dark decoys), ${options.testPerGroup} test faces per group, ${options.epochs} epochs, latent ${options.latentDim}, ${options.combine} rule${temperature !== 1 ? ` tempered by ${temperature}` : ''}, seed${seeds.length > 1 ? `s ${seeds.join(', ')}` : ` ${options.seed}`}, backend ${backend.name}`);
-  const base: Omit<VariantSettings, 'kind'> = { epochs: options.epochs, batchSize: options.batchSize, latentDim: options.latentDim, alpha: options.alpha, combine: options.combine, temperature, uniformMix, klWeight: options.klWeight };
+  const base: Omit<VariantSettings, 'kind'> = { epochs: options.epochs, batchSize: options.batchSize, latentDim: options.latentDim, alpha: options.alpha, combine: options.combine, temperature, uniformMix, klWeight: options.klWeight, reconstructionWeight: options.reconstructionWeight ?? DEMO_RECONSTRUCTION_WEIGHT };
 
   let keptStd: KeptModel | undefined;
   let keptDb: KeptModel | undefined;
@@ -172,6 +177,7 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<DemoResu
       temperature,
       'uniform mix': uniformMix,
       'KL weight': options.klWeight,
+      'reconstruction weight': base.reconstructionWeight ?? 1,
       seed: options.seed,
       seeds: seeds.length,
       backend: backend.name,
@@ -183,7 +189,7 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<DemoResu
       ...(seedComparison ? { seeds: { runs: runs.map((r) => ({ seed: r.seed, standard: summaryModel(r.standard.metrics), dbvae: summaryModel(r.dbvae.metrics) })), summary: seedComparison } } : {}),
     };
     const fmtVar = (v: number) => (v * 1e4).toFixed(0);
-    const reproduce = `dbvae demo --n ${options.n} --test-per-group ${options.testPerGroup} --epochs ${options.epochs} --latent-dim ${options.latentDim} --alpha ${options.alpha} --combine ${options.combine} --temperature ${temperature} --uniform-mix ${uniformMix} --dark-skin ${dataSettings.darkSkin} --spurious-fraction ${dataSettings.spuriousFraction} --seed ${options.seed} --seeds ${seeds.length}`;
+    const reproduce = `dbvae demo --n ${options.n} --test-per-group ${options.testPerGroup} --epochs ${options.epochs} --latent-dim ${options.latentDim} --alpha ${options.alpha} --combine ${options.combine} --temperature ${temperature} --uniform-mix ${uniformMix} --dark-skin ${dataSettings.darkSkin} --spurious-fraction ${dataSettings.spuriousFraction} --reconstruction-weight ${base.reconstructionWeight ?? 1} --seed ${options.seed} --seeds ${seeds.length}`;
     const reportData: ReportData = {
       title: 'Debiasing face detection on SynthFaces',
       subtitle: `A standard CNN and a DB-VAE trained on the same ${options.n} images, where dark-skinned faces are rare (${(dataSettings.darkSkin * 100).toFixed(0)}%) and dark-coloured decoys common among the non-faces, then tested on ${options.testPerGroup} faces of each group.`,
@@ -266,6 +272,7 @@ export const demoCommand: CommandDefinition<DemoOptions> = {
     { name: 'dark-skin', kind: 'number', default: DEMO_SKEW.darkSkin, min: 0, max: 1, description: 'Share of dark-skinned faces in the training set' },
     { name: 'spurious-fraction', kind: 'number', default: DEMO_SKEW.spuriousFraction, min: 0, max: 1, description: 'Share of non-faces drawn as dark-skin decoys' },
     { name: 'kl-weight', kind: 'number', default: 0.0005, min: 0, description: 'DB-VAE KL weight' },
+    { name: 'reconstruction-weight', kind: 'number', min: 0, description: `DB-VAE weight of the reconstruction term (default ${DEMO_RECONSTRUCTION_WEIGHT})` },
     { name: 'seed', kind: 'int', default: 0, min: 0, description: 'Random seed (the first one with --seeds)' },
     { name: 'seeds', kind: 'int', default: 1, min: 1, description: 'Seeds to run (seed, seed + 1, ...): the report adds the spread over them' },
   ],
@@ -287,6 +294,7 @@ export const demoCommand: CommandDefinition<DemoOptions> = {
       darkSkin: num(v, 'dark-skin'),
       spuriousFraction: num(v, 'spurious-fraction'),
       klWeight: num(v, 'kl-weight'),
+      ...(v['reconstruction-weight'] === undefined ? {} : { reconstructionWeight: num(v, 'reconstruction-weight') }),
       seed: num(v, 'seed'),
       seeds: num(v, 'seeds'),
     };

@@ -4,7 +4,7 @@ import { prepareSynthData, runVariant, type PreparedSynthData, type SynthDataSet
 import { runSweep, sweepMarkdown, sweepRows, type CellRunner, type SweepPlan, type SweepRow, type SweepSetting } from '../experiment/sweep';
 import { UsageError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
-import { DEMO_SKEW, DEMO_SMALL } from './demo';
+import { DEMO_RECONSTRUCTION_WEIGHT, DEMO_SKEW, DEMO_SMALL } from './demo';
 
 /** Which grid `dbvae experiment` runs. */
 export type ExperimentGrid = 'table1' | 'ablation';
@@ -28,6 +28,8 @@ export interface ExperimentOptions {
   temperature?: number;
   uniformMix: number;
   klWeight: number;
+  /** Weight of the DB-VAE's reconstruction term. */
+  reconstructionWeight: number;
   darkSkin: number;
   spuriousFraction: number;
   /** Alphas of the Table-1 grid. Default the paper's 0.1, 0.05, 0.01, 0.001. */
@@ -40,7 +42,7 @@ export const TABLE1_ALPHAS = [0.1, 0.05, 0.01, 0.001] as const;
 /** The rows of a grid. */
 export function gridSettings(options: ExperimentOptions): SweepSetting[] {
   const temperature = options.temperature ?? (options.combine === 'product' ? options.latentDim : 1);
-  const base: Omit<VariantSettings, 'kind'> = { epochs: options.epochs, batchSize: options.batchSize, latentDim: options.latentDim, alpha: 0.001, combine: options.combine, temperature, uniformMix: options.uniformMix, klWeight: options.klWeight };
+  const base: Omit<VariantSettings, 'kind'> = { epochs: options.epochs, batchSize: options.batchSize, latentDim: options.latentDim, alpha: 0.001, combine: options.combine, temperature, uniformMix: options.uniformMix, klWeight: options.klWeight, reconstructionWeight: options.reconstructionWeight };
   if (options.grid === 'ablation') {
     return [
       { id: 'cnn', label: 'Standard CNN', variant: { ...base, kind: 'standard' } },
@@ -80,7 +82,7 @@ export async function runExperiment(options: ExperimentOptions, io: CliIO, runCe
   await initBackend();
   const records = await runSweep(options.out, plan, runCell, (line) => io.stderr.write(`${line}\n`));
   const rows = sweepRows(plan, records);
-  const caption = `SynthFaces, ${options.n} training images (${(options.darkSkin * 100).toFixed(0)}% dark-skinned faces, ${(options.spuriousFraction * 100).toFixed(0)}% dark decoys among non-faces), ${options.epochs} epochs, latent ${options.latentDim}, ${options.testPerGroup} test faces per group; seeds ${seeds.join(', ')}. Means over seeds with 95% t-intervals. Reproduce: dbvae experiment --grid ${options.grid} --seed ${options.seed} --seeds ${options.seeds} --n ${options.n} --epochs ${options.epochs} --latent-dim ${options.latentDim} --combine ${options.combine}${options.temperature !== undefined ? ` --temperature ${options.temperature}` : ''} --dark-skin ${options.darkSkin} --spurious-fraction ${options.spuriousFraction}`;
+  const caption = `SynthFaces, ${options.n} training images (${(options.darkSkin * 100).toFixed(0)}% dark-skinned faces, ${(options.spuriousFraction * 100).toFixed(0)}% dark decoys among non-faces), ${options.epochs} epochs, latent ${options.latentDim}, ${options.testPerGroup} test faces per group; seeds ${seeds.join(', ')}. Means over seeds with 95% t-intervals. Reproduce: dbvae experiment --grid ${options.grid} --seed ${options.seed} --seeds ${options.seeds} --n ${options.n} --epochs ${options.epochs} --latent-dim ${options.latentDim} --combine ${options.combine}${options.temperature !== undefined ? ` --temperature ${options.temperature}` : ''} --dark-skin ${options.darkSkin} --spurious-fraction ${options.spuriousFraction} --reconstruction-weight ${options.reconstructionWeight}`;
   const markdown = sweepMarkdown(rows, caption);
   await writeFileAtomic(join(options.out, 'table.md'), markdown);
   await writeFileAtomic(join(options.out, 'table.json'), `${JSON.stringify({ grid: options.grid, plan, rows }, null, 2)}\n`);
@@ -117,6 +119,7 @@ export const experimentCommand: CommandDefinition<ExperimentOptions> = {
     { name: 'temperature', kind: 'number', min: 0, exclusiveMin: true, description: 'Tempering (default: the latent size for the product rule, 1 for max)' },
     { name: 'uniform-mix', kind: 'number', default: 0, min: 0, max: 1, description: 'Share of uniform sampling mixed into the weights' },
     { name: 'kl-weight', kind: 'number', default: 0.0005, min: 0, description: 'DB-VAE KL weight' },
+    { name: 'reconstruction-weight', kind: 'number', default: DEMO_RECONSTRUCTION_WEIGHT, min: 0, description: 'DB-VAE weight of the reconstruction term' },
     { name: 'dark-skin', kind: 'number', default: DEMO_SKEW.darkSkin, min: 0, max: 1, description: 'Share of dark-skinned training faces' },
     { name: 'spurious-fraction', kind: 'number', default: DEMO_SKEW.spuriousFraction, min: 0, max: 1, description: 'Share of non-faces drawn as dark-skin decoys' },
     { name: 'alphas', kind: 'string', default: TABLE1_ALPHAS.join(','), description: 'Alphas of the table1 grid, comma-separated' },
@@ -136,6 +139,7 @@ export const experimentCommand: CommandDefinition<ExperimentOptions> = {
     ...(v.temperature === undefined ? {} : { temperature: num(v, 'temperature') }),
     uniformMix: num(v, 'uniform-mix'),
     klWeight: num(v, 'kl-weight'),
+    reconstructionWeight: num(v, 'reconstruction-weight'),
     darkSkin: num(v, 'dark-skin'),
     spuriousFraction: num(v, 'spurious-fraction'),
     alphas: parseAlphas(str(v, 'alphas')),

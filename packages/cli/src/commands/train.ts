@@ -29,6 +29,8 @@ export interface TrainOptions {
   temperature?: number;
   /** DB-VAE share of uniform sampling mixed into the weights, in [0, 1]. */
   uniformMix?: number;
+  /** DB-VAE weight of the reconstruction term (1 = the lab's loss). */
+  reconstructionWeight?: number;
   /** DB-VAE: resample faces each epoch (default true); false trains the same VAE classifier on uniform batches (the ablation). */
   debias?: boolean;
   /** SynthFaces `attributes.json` (default: beside `data` when present): per-epoch share of drawn faces per group. */
@@ -95,6 +97,7 @@ export async function runTrain(options: TrainOptions, io: CliIO): Promise<Traini
       temperature: options.temperature ?? 1,
       uniformMix: options.uniformMix ?? 0,
       debias: options.debias ?? true,
+      ...(options.reconstructionWeight !== undefined && options.reconstructionWeight !== 1 ? { reconstruction: { weight: options.reconstructionWeight } } : {}),
       ...(faceGroups ? { faceGroups } : {}),
       onEpochEnd: (e) => {
         if (e.groupShare) io.stderr.write(`\n${formatGroupShare(e.epoch, e.groupShare, e.effectiveSampleSize)}\n`);
@@ -202,6 +205,7 @@ export const trainCommand: CommandDefinition<TrainOptions> = {
     { name: 'combine', kind: 'choice', choices: ['max', 'product'], default: 'max', description: "DB-VAE resampling rule: the lab's max over latent dimensions or the paper's product" },
     { name: 'temperature', kind: 'number', default: 1, min: 0, exclusiveMin: true, description: 'DB-VAE tempering of the resampling weights, p^(1/T): about the latent size keeps the product rule from collapsing onto a few faces' },
     { name: 'uniform-mix', kind: 'number', default: 0, min: 0, max: 1, description: 'DB-VAE share of uniform sampling mixed into the resampling weights' },
+    { name: 'reconstruction-weight', kind: 'number', default: 1, min: 0, description: "DB-VAE weight of the reconstruction term (1 = the lab's loss)" },
     { name: 'no-debias', kind: 'boolean', description: 'DB-VAE network trained on uniform batches, without resampling (the ablation baseline)' },
     { name: 'attributes', kind: 'path', placeholder: '<attributes.json>', description: 'SynthFaces attributes (default: attributes.json beside --data): per-epoch share of drawn faces per group' },
     { name: 'learning-rate', kind: 'number', default: 0.0005, min: 0, exclusiveMin: true, description: 'Adam learning rate' },
@@ -221,6 +225,7 @@ export const trainCommand: CommandDefinition<TrainOptions> = {
     combine: str(v, 'combine') as 'max' | 'product',
     temperature: num(v, 'temperature'),
     uniformMix: num(v, 'uniform-mix'),
+    reconstructionWeight: num(v, 'reconstruction-weight'),
     debias: v['no-debias'] !== true,
     ...(v.attributes === undefined ? {} : { attributes: resolvePath(io, str(v, 'attributes')) }),
     learningRate: num(v, 'learning-rate'),
