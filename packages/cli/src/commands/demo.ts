@@ -43,7 +43,7 @@ export interface DemoOptions {
   full: boolean;
 }
 
-/** Small defaults that finish in about three minutes on a 2-core CPU (chosen over seeds 100-104; see the CLI README). */
+/** Small defaults (about the lab's demo size; see the CLI README for what they measure). */
 export const DEMO_SMALL = { n: 4000, testPerGroup: 200, epochs: 3, latentDim: 16 } as const;
 /** The full-size run (`--full`). */
 export const DEMO_FULL = { n: 20000, testPerGroup: 200, epochs: 2, latentDim: 100 } as const;
@@ -266,7 +266,7 @@ export const demoCommand: CommandDefinition<DemoOptions> = {
     { name: 'batch-size', kind: 'int', default: 32, min: 2, description: 'Images per step' },
     { name: 'latent-dim', kind: 'int', min: 1, description: `DB-VAE latent size (default ${DEMO_SMALL.latentDim}, ${DEMO_FULL.latentDim} with --full)` },
     { name: 'alpha', kind: 'number', default: 0.001, min: 0, exclusiveMin: true, description: 'DB-VAE histogram smoothing' },
-    { name: 'combine', kind: 'choice', choices: ['max', 'product'], default: 'product', description: "Resampling rule: the paper's product over dimensions (tempered) or the lab's max" },
+    { name: 'combine', kind: 'choice', choices: ['max', 'product'], default: 'max', description: "Resampling rule: the lab's max over dimensions or the paper's product (tempered)" },
     { name: 'temperature', kind: 'number', min: 0, exclusiveMin: true, description: 'Tempering of the resampling weights, p^(1/T) (default: the latent size for the product rule, 1 for max)' },
     { name: 'uniform-mix', kind: 'number', default: 0, min: 0, max: 1, description: 'Share of uniform sampling mixed into the resampling weights' },
     { name: 'dark-skin', kind: 'number', default: DEMO_SKEW.darkSkin, min: 0, max: 1, description: 'Share of dark-skinned faces in the training set' },

@@ -115,7 +115,7 @@ export const experimentCommand: CommandDefinition<ExperimentOptions> = {
     { name: 'epochs', kind: 'int', default: DEMO_SMALL.epochs, min: 1, description: 'Training epochs' },
     { name: 'batch-size', kind: 'int', default: 32, min: 2, description: 'Images per step' },
     { name: 'latent-dim', kind: 'int', default: DEMO_SMALL.latentDim, min: 1, description: 'DB-VAE latent size' },
-    { name: 'combine', kind: 'choice', choices: ['max', 'product'], default: 'product', description: 'Resampling rule of the Table-1 rows' },
+    { name: 'combine', kind: 'choice', choices: ['max', 'product'], default: 'max', description: 'Resampling rule of the Table-1 rows' },
     { name: 'temperature', kind: 'number', min: 0, exclusiveMin: true, description: 'Tempering (default: the latent size for the product rule, 1 for max)' },
     { name: 'uniform-mix', kind: 'number', default: 0, min: 0, max: 1, description: 'Share of uniform sampling mixed into the weights' },
     { name: 'kl-weight', kind: 'number', default: 0.0005, min: 0, description: 'DB-VAE KL weight' },
