@@ -63,6 +63,9 @@ describe('dbvae experiment', () => {
       expect(md).toMatch(/\| alpha 0\.001 \| 3 \|/);
       const json = JSON.parse(await readFile(join(dir, 'sweep', 'table.json'), 'utf8'));
       expect(json.rows).toHaveLength(5);
+      const html = await readFile(join(dir, 'sweep', 'report', 'index.html'), 'utf8');
+      expect(html).toContain('alpha 0.001');
+      expect(html.match(/<svg role="img"/g)).toHaveLength(1);
       // Another grid in the same folder is refused rather than mixed in.
       await expect(runExperiment({ ...o, n: 123 }, io, fakeRunner([]))).rejects.toThrow(/holds a sweep with other settings/);
     } finally {

@@ -86,8 +86,17 @@ export async function runExperiment(options: ExperimentOptions, io: CliIO, runCe
   const markdown = sweepMarkdown(rows, caption);
   await writeFileAtomic(join(options.out, 'table.md'), markdown);
   await writeFileAtomic(join(options.out, 'table.json'), `${JSON.stringify({ grid: options.grid, plan, rows }, null, 2)}\n`);
+  const { writeReport } = await import('../report/write-report');
+  const { sweepChart } = await import('../report/interval-charts');
+  await writeReport(join(options.out, 'report'), {
+    title: options.grid === 'table1' ? 'Debiasing strength on SynthFaces (the paper\'s Table 1)' : 'Ablation on SynthFaces',
+    subtitle: caption,
+    notes: [caption],
+    seeds: { columns: ['Setting', 'Seeds', 'Mean accuracy (%)', 'Variance (%²)'], rows: rows.map((r) => [r.label, r.seeds.length, `${(r.meanAccuracy.mean * 100).toFixed(1)} (${(r.meanAccuracy.low * 100).toFixed(1)}–${(r.meanAccuracy.high * 100).toFixed(1)})`, `${(r.accuracyVariance.mean * 1e4).toFixed(1)} (${(r.accuracyVariance.low * 1e4).toFixed(1)}–${(r.accuracyVariance.high * 1e4).toFixed(1)})`]), caption: 'Means over seeds with 95% t-intervals.' },
+    charts: [{ name: 'sweep', title: 'Mean accuracy and variance across groups', spec: sweepChart(rows), caption: 'Per setting, the mean over seeds (dot) and its 95% t-interval (bar).' }],
+  }, { chartPngs: false });
   io.stdout.write(markdown);
-  io.stdout.write(`Wrote ${join(options.out, 'table.md')} and table.json\n`);
+  io.stdout.write(`Wrote ${join(options.out, 'table.md')}, table.json and report/index.html\n`);
   return rows;
 }
 

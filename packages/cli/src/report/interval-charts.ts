@@ -128,3 +128,39 @@ export function describeRiskTrend(s: AccuracyVsRiskSeries): string {
   const direction = b.low > a.high ? 'rises' : a.low > b.high ? 'falls' : 'shows no clear change';
   return `${s.label}: accuracy ${direction} from ${fmt(first.accuracy)} (${fmt(a.low)}–${fmt(a.high)}) in the first tenth to ${fmt(last.accuracy)} (${fmt(b.low)}–${fmt(b.high)}) in the last.`;
 }
+
+/** One row of a sweep chart: a setting's mean accuracy and variance across groups, each a mean over seeds with its interval (fractions). */
+export interface SweepChartRow {
+  label: string;
+  meanAccuracy: { mean: number; low: number; high: number };
+  accuracyVariance: { mean: number; low: number; high: number };
+}
+
+/**
+ * The paper's Table 1 as a chart: per setting, the mean accuracy (%) and the variance of accuracy
+ * across groups (%²), each a mean over seeds with its 95% interval, side by side.
+ * @throws InvalidArgumentError when there is no row or a value is not finite.
+ */
+export function sweepChart(rows: readonly SweepChartRow[]): ChartSpec {
+  if (rows.length === 0) throw new InvalidArgumentError('sweepChart: give at least one row.');
+  const order = rows.map((r) => r.label);
+  const values = rows.flatMap((r) => [
+    { label: r.label, metric: 'Mean accuracy (%)', mean: finite(r.meanAccuracy.mean * 100, `${r.label} mean`), low: finite(r.meanAccuracy.low * 100, `${r.label} low`), high: finite(r.meanAccuracy.high * 100, `${r.label} high`) },
+    { label: r.label, metric: 'Variance across groups (%²)', mean: finite(r.accuracyVariance.mean * 1e4, `${r.label} variance`), low: finite(r.accuracyVariance.low * 1e4, `${r.label} variance low`), high: finite(r.accuracyVariance.high * 1e4, `${r.label} variance high`) },
+  ]);
+  return {
+    $schema: SCHEMA,
+    config: CHART_CONFIG,
+    data: { values },
+    facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['Mean accuracy (%)', 'Variance across groups (%²)'] } },
+    spec: {
+      width: 300,
+      height: Math.max(120, rows.length * 32),
+      layer: [
+        { mark: { type: 'rule', strokeWidth: 2, color: REPORT_PALETTE[0] }, encoding: { y: { field: 'label', type: 'nominal', sort: order, title: null }, x: { field: 'low', type: 'quantitative', title: '95% interval over seeds', scale: { zero: false } }, x2: { field: 'high' } } },
+        { mark: { type: 'point', filled: true, size: 70, color: REPORT_PALETTE[1], opacity: 1 }, encoding: { y: { field: 'label', type: 'nominal', sort: order }, x: { field: 'mean', type: 'quantitative' } } },
+      ],
+    },
+    resolve: { scale: { x: 'independent' } },
+  };
+}

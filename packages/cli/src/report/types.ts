@@ -107,6 +107,8 @@ export interface ReportData {
   uncertainty?: string[];
   /** Per-group accuracy with 95% intervals (`low`, `high` of each group) is drawn from `groupMetrics`; results over seeds go here. */
   seeds?: SeedTable;
+  /** Further charts (any Vega-Lite spec), drawn in their own section after the results over seeds. */
+  charts?: { name: string; title: string; spec: Record<string, unknown>; caption?: string }[];
   /** Each group's share of the drawn faces per epoch (how far resampling moves the rare groups). */
   groupShare?: GroupShareSeries[];
   /** Sampling probability of each training face used by the DB-VAE (the last epoch's). */

@@ -72,6 +72,9 @@ export function planReport(data: ReportData): { doc: Omit<ReportDocument, 'secti
   if (data.seeds) {
     sections.push({ id: 'seeds', title: 'Over seeds', intro: 'The same comparison repeated with other seeds (data, weights and batches all change): one run is one draw from this spread.', items: [{ kind: 'table', columns: data.seeds.columns, rows: data.seeds.rows, caption: data.seeds.caption }] });
   }
+  if (data.charts?.length) {
+    sections.push({ id: 'charts', title: 'Charts', items: data.charts.map((c) => ({ kind: 'chart' as const, name: slug(c.name), spec: c.spec, caption: c.caption ? `${c.title}. ${c.caption}` : c.title })) });
+  }
   if (data.losses?.length) {
     sections.push({
       id: 'training',
