@@ -43,7 +43,8 @@ def best_time(fn, repeats):
 def main():
     path, n, k, bins, alpha, repeats, out_path = sys.argv[1:8]
     n, k, bins, repeats, alpha = int(n), int(k), int(bins), int(repeats), float(alpha)
-    mu = np.fromfile(path, dtype=np.float32).reshape(n, k)
+    # The latents as float64, as @dbvae/resampling bins them (float64 edges, issue 15).
+    mu = np.fromfile(path, dtype=np.float32).reshape(n, k).astype(np.float64)
     max_best, max_median, p_max = best_time(lambda: lab_max_rule(mu, bins, alpha), repeats)
     prod_best, prod_median, p_prod = best_time(lambda: product_rule(mu, bins, alpha), repeats)
     np.concatenate([p_max, p_prod]).astype(np.float64).tofile(out_path)

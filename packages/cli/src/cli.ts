@@ -3,6 +3,7 @@ import { formatOptions, parseCommandArgs, placeholderOf } from './args';
 import type { CliIO, CommandDefinition } from './command';
 import { demoCommand } from './commands/demo';
 import { evaluateCommand } from './commands/evaluate';
+import { experimentCommand } from './commands/experiment';
 import { riskCommand } from './commands/risk';
 import { synthCommand } from './commands/synth';
 import { trainCommand } from './commands/train';
@@ -13,7 +14,7 @@ import { UsageError, exitCodeOf, isDbvaeError } from './errors';
 export const CLI_VERSION: string = packageJson.version;
 
 /** Every `dbvae` command, in the order of `dbvae --help`. */
-export const COMMANDS: readonly CommandDefinition<never>[] = [synthCommand, trainCommand, evaluateCommand, riskCommand, workerCommand, demoCommand] as unknown as CommandDefinition<never>[];
+export const COMMANDS: readonly CommandDefinition<never>[] = [synthCommand, trainCommand, evaluateCommand, riskCommand, workerCommand, demoCommand, experimentCommand] as unknown as CommandDefinition<never>[];
 
 /** Text of `dbvae --help`. */
 export function mainHelp(): string {

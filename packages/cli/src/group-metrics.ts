@@ -1,4 +1,5 @@
 import { InvalidArgumentError, ShapeError } from '@dbvae/backend';
+import { wilsonInterval } from './stats/wilson';
 
 /** Metrics of one group of test images (all faces), as written by `dbvae evaluate --json`. */
 export interface GroupStats {
@@ -8,6 +9,10 @@ export interface GroupStats {
   meanProb: number;
   /** Fraction of the group's faces detected as faces (probability at or above the threshold): recall on faces, the DB-VAE paper's "accuracy". */
   accuracy: number;
+  /** Lower end of the 95% Wilson interval of `accuracy` (the group's faces are a sample of size `n`). */
+  low: number;
+  /** Upper end of the 95% Wilson interval of `accuracy`. */
+  high: number;
 }
 
 /** Result of {@link groupMetrics}: the JSON shape of `dbvae evaluate --json`. */
@@ -28,7 +33,7 @@ export interface GroupMetricsOptions {
 
 /**
  * Per-group face-detection metrics: for each group the count, the mean face probability and the
- * accuracy (fraction with probability `>= threshold`), then the unweighted mean accuracy across
+ * accuracy (fraction with probability `>= threshold`) with its 95% Wilson interval, then the unweighted mean accuracy across
  * groups and its population variance: the DB-VAE paper's fairness summary.
  * @param probabilities Face probability of each test image, in [0, 1].
  * @param groups Group name of each image (same length), such as `'LF'`, `'DM'`.
@@ -36,7 +41,7 @@ export interface GroupMetricsOptions {
  *   outside [0, 1] or not finite, an empty group name, or a threshold outside [0, 1].
  * @example
  * groupMetrics([0.9, 0.2, 0.7], ['LF', 'LF', 'DM']);
- * // { groups: { LF: { n: 2, meanProb: 0.55, accuracy: 0.5 }, DM: { n: 1, meanProb: 0.7, accuracy: 1 } },
+ * // { groups: { LF: { n: 2, meanProb: 0.55, accuracy: 0.5, low: 0.095, high: 0.905 }, DM: { n: 1, meanProb: 0.7, accuracy: 1, low: 0.207, high: 1 } },
  * //   meanAccuracy: 0.75, accuracyVariance: 0.0625 }
  */
 export function groupMetrics(probabilities: ArrayLike<number>, groups: ArrayLike<string>, options: GroupMetricsOptions = {}): GroupMetricsResult {
@@ -64,7 +69,8 @@ export function groupMetrics(probabilities: ArrayLike<number>, groups: ArrayLike
   const accs: number[] = [];
   for (const [g, s] of sums) {
     const accuracy = s.hits / s.n;
-    result[g] = { n: s.n, meanProb: s.prob / s.n, accuracy };
+    const { low, high } = wilsonInterval(s.hits, s.n);
+    result[g] = { n: s.n, meanProb: s.prob / s.n, accuracy, low, high };
     accs.push(accuracy);
   }
   const meanAccuracy = accs.reduce((a, b) => a + b, 0) / accs.length;

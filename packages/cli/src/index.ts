@@ -39,7 +39,16 @@ export {
   type FittedRisk,
   type RiskChunk,
 } from './risk-scoring';
-export { demoCommand, runDemo, DEMO_SMALL, DEMO_FULL, type DemoOptions } from './commands/demo';
+export { demoCommand, runDemo, formatDemoSummary, demoTemperature, DEMO_SMALL, DEMO_FULL, DEMO_SKEW, type DemoOptions } from './commands/demo';
+export { experimentCommand, runExperiment, gridSettings, TABLE1_ALPHAS, type ExperimentOptions, type ExperimentGrid } from './commands/experiment';
+export { runSweep, sweepRows, sweepMarkdown, type SweepPlan, type SweepSetting, type SweepRow, type CellRecord, type CellRunner } from './experiment/sweep';
+export { prepareSynthData, runVariant, SYNTH_GROUPS, type SynthDataSettings, type VariantSettings, type VariantKind, type VariantOutcome, type PreparedSynthData, type KeptModel } from './experiment/synth-run';
+export { type DemoSummary, type SummaryModel } from './experiment/demo-summary';
+export { wilsonInterval, Z95, type Interval } from './stats/wilson';
+export { bootstrapInterval, quantile, type BootstrapOptions } from './stats/bootstrap';
+export { pairedGroupBootstrap, type PairedGroupComparison, type EstimateInterval } from './stats/paired-bootstrap';
+export { compareOverSeeds, meanInterval, tQuantile975, type SeedComparison, type SeedMetrics, type MeanInterval } from './stats/seed-summary';
+export { groupAccuracyChart, accuracyVsRiskIntervalChart, groupShareChart, describeRiskTrend } from './report/interval-charts';
 export { writeReport, planReport, type WrittenReport, type WriteReportOptions, type PlannedSection, type PlannedItem } from './report/write-report';
 export {
   groupProbabilityChart,
@@ -74,11 +83,13 @@ export type {
   LossSeries,
   RiskChunkData,
   AccuracyVsRiskSeries,
+  GroupShareSeries,
+  SeedTable,
 } from './report/types';
 export { averageFacesPerPercentile, extremeImages, type PackedImages } from './report/face-grids';
 export { latentLogDensity } from './latent-density';
 export { saveStoredModel, loadStoredModel, predictPacked, MODEL_MANIFEST, MODEL_SUBDIR, type StoredModel, type StoredModelKind, type ModelManifest } from './model-store';
-export { type TrainingMetrics } from './commands/train';
+export { type TrainingMetrics, formatGroupShare } from './commands/train';
 export { type DemoResult } from './commands/demo';
 export { workerCommand, runWorker, type WorkerOptions } from './commands/worker';
 export { fitRiskModel } from './commands/risk';

@@ -16,7 +16,7 @@ const SAMPLING_FILE = 'sampling.bin';
 /** A step or epoch as `metrics.json` records it. */
 export type MetricsStep = { epoch: number; step: number; total: number; classification: number; kl?: number; reconstruction?: number };
 /** An epoch as `metrics.json` records it. */
-export type MetricsEpoch = { epoch: number; total: number; classification: number; kl?: number; reconstruction?: number; seconds: number; imagesPerSecond: number };
+export type MetricsEpoch = { epoch: number; total: number; classification: number; kl?: number; reconstruction?: number; seconds: number; imagesPerSecond: number; effectiveSampleSize?: number; groupShare?: Record<string, number> };
 
 /** `checkpoint/state.json`: where a `dbvae train` run stands, and everything needed to continue it. */
 export interface TrainCheckpointState {
@@ -251,7 +251,14 @@ export class TrainingSession {
         onStep(r);
       },
       onEpochEnd: async (e) => {
-        this.epochs.push({ epoch: e.epoch, ...this.options.pick(e.meanLosses), seconds: e.seconds, imagesPerSecond: e.imagesPerSecond });
+        this.epochs.push({
+          epoch: e.epoch,
+          ...this.options.pick(e.meanLosses),
+          seconds: e.seconds,
+          imagesPerSecond: e.imagesPerSecond,
+          ...(e.effectiveSampleSize !== undefined ? { effectiveSampleSize: e.effectiveSampleSize } : {}),
+          ...(e.groupShare ? { groupShare: e.groupShare } : {}),
+        });
         if (e.epoch + 1 < total) await this.save(model, optimizer, { epoch: e.epoch + 1, step: 0, lossSums: { total: 0, classification: 0, kl: 0, reconstruction: 0 } });
       },
     };

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { COMMANDS, runCli } from '../src/cli';
 import { parseCommandArgs } from '../src/args';
 import { UsageError } from '../src/errors';
+import { DEMO_SMALL } from '../src/commands/demo';
 
 async function run(argv: string[], cwd?: string) {
   let out = '';
@@ -118,7 +119,7 @@ describe('parseCommandArgs', () => {
     const io = { stdout: { write: () => 0 }, stderr: { write: () => 0 }, cwd: '/tmp' };
     const small = demo.toOptions(parseCommandArgs('demo', demo.options, []), io) as unknown as Record<string, unknown>;
     const full = demo.toOptions(parseCommandArgs('demo', demo.options, ['--full', '--epochs', '4']), io) as unknown as Record<string, unknown>;
-    expect(small).toMatchObject({ out: '/tmp/report', n: 4000, epochs: 3, latentDim: 16, testPerGroup: 100, full: false });
+    expect(small).toMatchObject({ out: '/tmp/report', n: DEMO_SMALL.n, epochs: DEMO_SMALL.epochs, latentDim: DEMO_SMALL.latentDim, testPerGroup: DEMO_SMALL.testPerGroup, full: false });
     expect(full).toMatchObject({ n: 20000, latentDim: 100, epochs: 4, full: true });
   });
 });

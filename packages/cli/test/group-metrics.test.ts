@@ -12,8 +12,8 @@ describe('groupMetrics', () => {
     expect(r.groups.LF!.n).toBe(3);
     expect(r.groups.LF!.meanProb).toBeCloseTo(1.9 / 3, 12);
     expect(r.groups.LF!.accuracy).toBeCloseTo(2 / 3, 12);
-    expect(r.groups.DM).toEqual({ n: 2, meanProb: expect.closeTo(0.35, 12), accuracy: 0.5 });
-    expect(r.groups.LM).toEqual({ n: 1, meanProb: 0.7, accuracy: 1 });
+    expect(r.groups.DM).toEqual({ n: 2, meanProb: expect.closeTo(0.35, 12), accuracy: 0.5, low: expect.any(Number), high: expect.any(Number) });
+    expect(r.groups.LM).toEqual({ n: 1, meanProb: 0.7, accuracy: 1, low: expect.any(Number), high: 1 });
     // mean of (2/3, 1/2, 1) = 13/18; population variance = mean of squared deviations
     const m = 13 / 18;
     expect(r.meanAccuracy).toBeCloseTo(m, 12);

@@ -16,12 +16,12 @@ describe('writeReport', () => {
       expect(written.sections).toEqual(['groups', 'training', 'risk', 'sampling', 'faces', 'settings', 'notes']);
       const html = await readFile(written.indexPath, 'utf8');
       for (const id of written.sections) expect(html).toContain(`<section id="${id}">`);
-      // 5 charts inline (groups, training, bias, epistemic, sampling); no scripts, no remote resources.
-      expect(html.match(/<svg role="img"/g)).toHaveLength(5);
+      // 6 charts inline (group accuracy, group probability, training, bias, epistemic, sampling); no scripts, no remote resources.
+      expect(html.match(/<svg role="img"/g)).toHaveLength(6);
       expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
       const files = (await readdir(out)).sort();
       expect(files).toEqual(['.dbvae-output.json', 'index.html', ...written.files].sort());
-      expect(written.files).toHaveLength(7);
+      expect(written.files).toHaveLength(8);
       for (const f of written.files) {
         expect(html).toContain(`"${f}"`);
         const meta = await sharp(join(out, f)).metadata();

@@ -52,7 +52,7 @@ describe('report screenshot', () => {
       ]);
       expect(facts.images).toHaveLength(2);
       for (const img of facts.images) expect(img.complete && img.w > 0, `broken image ${img.src}`).toBe(true);
-      expect(facts.charts).toHaveLength(5);
+      expect(facts.charts).toHaveLength(6); // group accuracy with intervals, group probability, training, bias, epistemic, sampling
       for (const c of facts.charts) {
         expect(c.w).toBeGreaterThan(200);
         expect(c.h).toBeGreaterThan(150);

@@ -12,6 +12,13 @@ export interface ReconstructionOptions {
   norm?: ReconstructionNorm;
   /** Default `'mean'`. */
   reduction?: ReconstructionReduction;
+  /**
+   * Weight of the reconstruction term in the DB-VAE loss (`dbvaeLoss`; `reconstructionLoss`
+   * itself ignores it). Default 1 (the lab's). Larger values make the shared encoder spend more
+   * of its capacity on appearance than on the face/non-face decision, so that rare appearances
+   * (such as a rare skin tone) become rare in the latent space the resampling reads.
+   */
+  weight?: number;
 }
 
 /**
@@ -113,6 +120,8 @@ export interface DbvaeLossTerms {
 export function dbvaeLoss(inputs: DbvaeLossInputs, options: DbvaeLossOptions = {}): DbvaeLossTerms {
   const { klWeight = 5e-4, reconstruction: reconOptions = {} } = options;
   assertFiniteAtLeast('dbvaeLoss', 'klWeight', klWeight, 0);
+  const recWeight = reconOptions.weight ?? 1;
+  assertFiniteAtLeast('dbvaeLoss', 'reconstruction.weight', recWeight, 0);
   const { x, reconstruction, y, logit, mean, logVar } = inputs;
   const n = x.shape[0] as number;
   if (y.shape[0] !== n || logit.shape[0] !== n || mean.shape[0] !== n) {
@@ -124,7 +133,7 @@ export function dbvaeLoss(inputs: DbvaeLossInputs, options: DbvaeLossOptions = {
     const rec = reconstructionLoss(x, reconstruction, reconOptions);
     const face = tf.cast(tf.equal(tf.reshape(y, [n]), 1), 'float32');
     const nFaces = tf.maximum(tf.sum(face), 1);
-    const vae = tf.add(tf.mul(kl, klWeight), rec);
+    const vae = tf.add(tf.mul(kl, klWeight), recWeight === 1 ? rec : tf.mul(rec, recWeight));
     const total = tf.mean(tf.add(ce, tf.mul(face, vae))) as tf.Scalar;
     return {
       total,

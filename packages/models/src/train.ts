@@ -36,6 +36,13 @@ export interface EpochRecord {
   imagesPerSecond: number;
   /** Largest / smallest face sampling probability used this epoch (uniform = 1 / numFaces). */
   samplingWeightRange?: [number, number];
+  /** Kish effective sample size `1 / sum p^2` of this epoch's face sampling probabilities (numFaces when uniform; DB-VAE only). */
+  effectiveSampleSize?: number;
+  /**
+   * Expected share of this epoch's drawn faces per group (the sum of the sampling probabilities of
+   * the group's faces), when `faceGroups` is given (DB-VAE only; uniform sampling gives the groups' frequencies).
+   */
+  groupShare?: Record<string, number>;
   /** The end-of-epoch collapse check (DB-VAE only, when enabled). */
   collapse?: CollapseReport;
 }
@@ -139,6 +146,19 @@ export interface TrainDBVAEOptions extends CommonTrainOptions {
   bins?: number;
   /** How dimensions combine: 'max' (the lab's, default) or 'product' (the paper's). */
   combine?: 'max' | 'product';
+  /**
+   * Tempering of the weights, `p^(1 / temperature)` renormalised (`samplingWeights`' option). Default 1.
+   * The product rule over a latent of size k concentrates on a few faces; `temperature: k` makes it
+   * the geometric mean of the per-dimension factors.
+   */
+  temperature?: number;
+  /** Share of uniform sampling mixed into the weights, in [0, 1]. Default 0. */
+  uniformMix?: number;
+  /**
+   * Group name of each face, in `faceBatches` order (e.g. from SynthFaces' attributes): each epoch
+   * then records the expected share of drawn faces per group in `EpochRecord.groupShare`.
+   */
+  faceGroups?: ArrayLike<string>;
   /** Batch size of the latent-mean pass. Default 64. */
   latentBatchSize?: number;
   /**
@@ -165,7 +185,7 @@ export interface TrainDBVAEOptions extends CommonTrainOptions {
 interface LoopHooks {
   warmupEpochs: number;
   patience: number;
-  epochStart(epoch: number, rng: Random): { pPos?: Float64Array; range?: [number, number] };
+  epochStart(epoch: number, rng: Random): { pPos?: Float64Array; range?: [number, number]; effectiveSampleSize?: number; groupShare?: Record<string, number> };
   step(x: tf.Tensor4D, y: tf.Tensor2D, rng: Random, optimizer: tf.Optimizer): StepLosses | Promise<StepLosses>;
   /** Draws from `rng` exactly what {@link LoopHooks.step} draws, without training (replaying a resumed epoch). */
   skipStep(rng: Random): void;
@@ -209,7 +229,9 @@ async function runLoop(data: TrainingData, options: CommonTrainOptions, hooks: L
     const rng = epochRandom(seed, epoch);
     const startRng = rng.fork();
     const resuming = resumeFrom !== undefined && epoch === resumeFrom.epoch;
-    const { pPos, range } = resuming && resumeFrom.samplingProbabilities ? { pPos: resumeFrom.samplingProbabilities, range: resumeFrom.samplingWeightRange } : hooks.epochStart(epoch, startRng);
+    // A resumed epoch keeps the probabilities it was drawing from (its share statistics were reported before the interruption).
+    const started: ReturnType<LoopHooks['epochStart']> = resuming && resumeFrom.samplingProbabilities ? { pPos: resumeFrom.samplingProbabilities, range: resumeFrom.samplingWeightRange } : hooks.epochStart(epoch, startRng);
+    const { pPos, range, effectiveSampleSize, groupShare } = started;
     const firstStep = resuming ? resumeFrom.step : 0;
     for (let step = 0; step < firstStep; step++) {
       // Replay the draws of the steps done before the interruption, so the stream continues where it stopped.
@@ -263,6 +285,8 @@ async function runLoop(data: TrainingData, options: CommonTrainOptions, hooks: L
       seconds,
       imagesPerSecond: seconds > 0 ? (stepsPerEpoch * batchSize) / seconds : 0,
       ...(range ? { samplingWeightRange: range } : {}),
+      ...(effectiveSampleSize !== undefined ? { effectiveSampleSize } : {}),
+      ...(groupShare ? { groupShare } : {}),
       ...(collapse ? { collapse } : {}),
     };
     history.epochs.push(record);
@@ -295,7 +319,9 @@ async function runLoop(data: TrainingData, options: CommonTrainOptions, hooks: L
  * training with `collapse.stopOnCollapse`.
  *
  * Defaults are the lab's: Adam 5e-4, batch 32, 2 epochs, klWeight 5e-4, L1 mean reconstruction,
- * alpha 0.001, 10 bins, max rule.
+ * alpha 0.001, 10 bins, max rule, no tempering. `temperature` and `uniformMix` shape the weights
+ * (see `samplingWeights`); with `faceGroups` each epoch records the expected share of drawn
+ * faces per group and every epoch its effective sample size.
  *
  * @returns The history, with the optimizer (to save or resume) and the next epoch index.
  * @throws InvalidArgumentError on bad options or a dataset without faces.
@@ -304,7 +330,12 @@ async function runLoop(data: TrainingData, options: CommonTrainOptions, hooks: L
  * const { epochs, warnings } = await trainDBVAE(model, dataset, { epochs: 2, alpha: 0.01 });
  */
 export async function trainDBVAE(model: DBVAE, data: TrainingData, options: TrainDBVAEOptions = {}): Promise<TrainingHistory> {
-  const { klWeight = 5e-4, reconstruction, debias = true, alpha = 0.001, bins = 10, combine = 'max', latentBatchSize = 64, collapse = {} } = options;
+  const { klWeight = 5e-4, reconstruction, debias = true, alpha = 0.001, bins = 10, combine = 'max', temperature = 1, uniformMix = 0, faceGroups, latentBatchSize = 64, collapse = {} } = options;
+  if (!(temperature > 0)) throw new InvalidArgumentError(`trainDBVAE: temperature must be > 0 (Infinity = uniform), got ${temperature}.`);
+  if (!(uniformMix >= 0 && uniformMix <= 1)) throw new InvalidArgumentError(`trainDBVAE: uniformMix must be in [0, 1], got ${uniformMix}.`);
+  if (faceGroups !== undefined && faceGroups.length !== data.numFaces) {
+    throw new InvalidArgumentError(`trainDBVAE: faceGroups has ${faceGroups.length} names but the dataset has ${data.numFaces} faces; give one group per face, in faceBatches order.`);
+  }
   assertFiniteAtLeast('trainDBVAE', 'klWeight', klWeight, 0);
   if (!(alpha >= 0)) throw new InvalidArgumentError(`trainDBVAE: alpha must be >= 0 (Infinity = no debiasing), got ${alpha}.`);
   assertPositiveInt('trainDBVAE', 'bins', bins);
@@ -325,18 +356,23 @@ export async function trainDBVAE(model: DBVAE, data: TrainingData, options: Trai
     warmupEpochs: collapse === false ? 0 : collapse.warmupEpochs ?? 1,
     patience: collapse === false ? 1 : collapse.patience ?? 1,
     epochStart: () => {
-      if (uniform) return {};
+      if (uniform) {
+        const n = data.numFaces;
+        return { effectiveSampleSize: n, ...(faceGroups ? { groupShare: shareByGroup(faceGroups, undefined) } : {}) };
+      }
       const means = model.latentMeans(data.faceBatches(latentBatchSize), { batchSize: latentBatchSize });
       const n = means.length / k;
       if (n !== data.numFaces) throw new InvalidArgumentError(`trainDBVAE: faceBatches yielded ${n} faces but numFaces is ${data.numFaces}.`);
-      const pPos = samplingWeights(means, { shape: [n, k], bins, alpha, combine });
+      const pPos = samplingWeights(means, { shape: [n, k], bins, alpha, combine, temperature, uniformMix });
       let lo = Infinity;
       let hi = -Infinity;
+      let sq = 0;
       for (const p of pPos) {
         if (p < lo) lo = p;
         if (p > hi) hi = p;
+        sq += p * p;
       }
-      return { pPos, range: [hi, lo] };
+      return { pPos, range: [hi, lo], effectiveSampleSize: 1 / sq, ...(faceGroups ? { groupShare: shareByGroup(faceGroups, pPos) } : {}) };
     },
     step: (x, y, rng, optimizer) => dbvaeTrainStep(model, optimizer, x, y, { klWeight, reconstruction, seed: rng.int(2147483647) }),
     skipStep: (rng) => {
@@ -355,6 +391,17 @@ export async function trainDBVAE(model: DBVAE, data: TrainingData, options: Trai
     },
   };
   return runLoop(data, options, hooks, 'trainDBVAE');
+}
+
+/** Sum of the sampling probabilities per group (uniform when `p` is undefined), groups in first-seen order. */
+function shareByGroup(groups: ArrayLike<string>, p: Float64Array | undefined): Record<string, number> {
+  const share: Record<string, number> = {};
+  const n = groups.length;
+  for (let i = 0; i < n; i++) {
+    const g = groups[i]!;
+    share[g] = (share[g] ?? 0) + (p ? p[i]! : 1 / n);
+  }
+  return share;
 }
 
 /**

@@ -84,6 +84,14 @@ describe('loss terms against closed forms', () => {
     expect(terms.classification.dataSync()[0]).toBeCloseTo(ce.reduce((a, b) => a + b) / n, 5);
     expect(terms.kl.dataSync()[0]).toBeCloseTo(((kl[0] as number) + (kl[2] as number)) / 2, 4);
     expect(terms.reconstruction.dataSync()[0]).toBeCloseTo(((rec[0] as number) + (rec[2] as number)) / 2, 4);
+    // A reconstruction weight scales only the faces' reconstruction term of the total.
+    const weighted = dbvaeLoss(
+      { x: tf.tensor2d(x, [n, 8]), reconstruction: tf.tensor2d(r, [n, 8]), y: tf.tensor2d(y, [n, 1]), logit: tf.tensor2d(logit, [n, 1]), mean: tf.tensor2d(mu, [n, k]), logVar: tf.tensor2d(lv, [n, k]) },
+      { klWeight, reconstruction: { norm: 'l2', reduction: 'sum', weight: 7 } },
+    );
+    const totalWeighted = ce.reduce((s, c, i) => s + c + (y[i] === 1 ? klWeight * (kl[i] as number) + 7 * (rec[i] as number) : 0), 0) / n;
+    expect(weighted.total.dataSync()[0]).toBeCloseTo(totalWeighted, 4);
+    expect(weighted.reconstruction.dataSync()[0]).toBeCloseTo(((rec[0] as number) + (rec[2] as number)) / 2, 4);
   });
 
   it('gradients of the DB-VAE loss match float64 finite differences', () => {

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { samplingWeights, weightsFromHistograms, type CombineRule, type SamplingWeightOptions } from './sampling-weights';
+export { samplingWeights, weightsFromHistograms, type CombineRule, type SamplingWeightOptions, type WeightShaping } from './sampling-weights';
 export { latentHistograms, type LatentHistograms, type LatentHistogramOptions, type BinIndexArray } from './latent-histograms';
 export { type LatentInput } from './latent-input';
 export { inverseBiasWeights, epistemicWeights, type InverseBiasOptions } from './risk-weights';

@@ -25,9 +25,10 @@ export interface LatentHistograms {
   /** Bins per dimension. */
   readonly bins: number;
   /**
-   * Bin edges, `bins + 1` per dimension: `lo + i * (hi - lo) / bins` as NumPy's `linspace`
-   * computes them (rounded to float32 for float32 input, as NumPy does), last edge `hi`.
-   * For digitising, the first and last edges act as -inf and +inf.
+   * Bin edges, `bins + 1` per dimension, in float64 whatever the input's precision: `i * ((hi -
+   * lo) / bins) + lo` as NumPy's `linspace(lo, hi, bins + 1)` computes them over the values
+   * taken as float64, last edge exactly `hi`. For digitising, the first and last edges act as
+   * -inf and +inf.
    */
   readonly edges: Float64Array;
   /** Sample counts per bin. */
@@ -101,7 +102,7 @@ export function gatherColumns(m: LatentMatrix, j0: number, width: number, buf: F
 export interface ColumnBins {
   /** `bins + 1` edges. */
   readonly edges: Float64Array;
-  /** `bins` widths (float32 differences for float32 input, as NumPy). */
+  /** `bins` widths, `edges[b + 1] - edges[b]` in float64 (NumPy's `np.diff` of the edges). */
   readonly widths: Float64Array;
   /** `bins` counts. */
   readonly counts: Int32Array;
@@ -131,26 +132,26 @@ export function columnBins(n: number, bins: number): ColumnBins {
  * precision). This is the hot loop: one pass over the column, with the reciprocal bin width and
  * the edges in locals.
  */
-export function binColumn(col: Float64Array, off: number, n: number, lo: number, hi: number, bins: number, float32: boolean, out: ColumnBins, caller: string, j: number): boolean {
+export function binColumn(col: Float64Array, off: number, n: number, lo: number, hi: number, bins: number, out: ColumnBins, caller: string, j: number): boolean {
   const { edges, widths, counts, density, index, open } = out;
   let a = lo;
   let b = hi;
   if (!Number.isFinite(b - a)) {
     throw new InvalidArgumentError(`${caller}: the range of latent dimension ${j} ([${a}, ${b}]) overflows a float64; rescale the latents.`);
   }
-  let uniform = a === b || !fillEdges(edges, widths, bins, a, b, float32);
+  let uniform = a === b || !fillEdges(edges, widths, bins, a, b);
   if (uniform) {
     // NumPy's expansion of an empty range (+-0.5), in float64; widened for |values| > 2^19
     // so that the expanded range stays resolvable.
     const h = Math.max(0.5, Math.max(Math.abs(a), Math.abs(b)) * 2 ** -20);
     a -= h;
     b += h;
-    fillEdges(edges, widths, bins, a, b, false);
+    fillEdges(edges, widths, bins, a, b);
     uniform = true;
   }
   // Bin of x: the estimate floor((x - a) / width), from the precomputed reciprocal width, is
-  // exact unless x lies within rounding distance `tol` (in bins) of an edge, or the edges were
-  // rounded to float32; only then is it corrected against the stored edges (outer edges at
+  // exact unless x lies within rounding distance `tol` (in bins) of an edge; only then is it
+  // corrected against the stored edges (outer edges at
   // -inf and +inf). The result is exactly `edges[q] <= x < edges[q + 1]`, the maximum in the
   // last bin.
   const scale = bins / (b - a);
@@ -158,8 +159,8 @@ export function binColumn(col: Float64Array, off: number, n: number, lo: number,
   open[0] = -Infinity;
   for (let q = 1; q < bins; q++) open[q] = edges[q]!;
   open[bins] = Infinity;
-  // Relative rounding of the estimate and of float32 edges, in units of bins, with a wide margin.
-  const tol = uniform ? 1 : Math.max(Math.abs(a), Math.abs(b)) * scale * (float32 ? 2 ** -18 : 2 ** -45) + 2 ** -30;
+  // Relative rounding of the estimate and of the edges, in units of bins, with a wide margin.
+  const tol = uniform ? 1 : Math.max(Math.abs(a), Math.abs(b)) * scale * 2 ** -45 + 2 ** -30;
   const hiTol = 1 - tol;
   counts.fill(0);
   for (let i = 0, t = off; i < n; i++, t++) {
@@ -187,7 +188,7 @@ function indexArray(length: number, bins: number): BinIndexArray {
 
 /** Histogram core on a validated matrix (internal). */
 export function histogramsOf(m: LatentMatrix, bins: number, caller: string): LatentHistograms {
-  const { n, k, float32 } = m;
+  const { n, k } = m;
   const edges = new Float64Array(k * (bins + 1));
   const counts = new Int32Array(k * bins);
   const density = new Float64Array(k * bins);
@@ -202,7 +203,7 @@ export function histogramsOf(m: LatentMatrix, bins: number, caller: string): Lat
     gatherColumns(m, j0, width, buf, lo, hi, caller);
     for (let c = 0; c < width; c++) {
       const j = j0 + c;
-      uniform[j] = binColumn(buf, c * n, n, lo[c]!, hi[c]!, bins, float32, scratch, caller, j) ? 1 : 0;
+      uniform[j] = binColumn(buf, c * n, n, lo[c]!, hi[c]!, bins, scratch, caller, j) ? 1 : 0;
       edges.set(scratch.edges, j * (bins + 1));
       counts.set(scratch.counts, j * bins);
       density.set(scratch.density, j * bins);
@@ -214,23 +215,19 @@ export function histogramsOf(m: LatentMatrix, bins: number, caller: string): Lat
 }
 
 /**
- * Writes the edges and widths of the range [a, b]; returns false when some width is zero. For
- * float32 data NumPy rounds the float64 linspace to float32 and takes the widths as float32
- * differences (`np.diff` on the float32 edges); `Math.fround` of the float64 difference of two
- * float32 numbers is that correctly rounded float32 difference.
+ * Writes the edges and widths of the range [a, b] in float64, as NumPy's `histogram` does for
+ * float64 values: `linspace` gives edge `i` as `i * step + a` with `step = (b - a) / bins` and
+ * sets the last edge to `b` exactly; the widths are `np.diff` of those edges. Returns false when
+ * some width is zero.
  */
-function fillEdges(edges: Float64Array, widths: Float64Array, bins: number, a: number, b: number, float32: boolean): boolean {
+function fillEdges(edges: Float64Array, widths: Float64Array, bins: number, a: number, b: number): boolean {
   const step = (b - a) / bins;
   edges[0] = a;
-  for (let i = 1; i < bins; i++) {
-    const e = i * step + a;
-    edges[i] = float32 ? Math.fround(e) : e;
-  }
+  for (let i = 1; i < bins; i++) edges[i] = i * step + a;
   edges[bins] = b;
   let ok = true;
   for (let i = 0; i < bins; i++) {
-    let w = edges[i + 1]! - edges[i]!;
-    if (float32) w = Math.fround(w);
+    const w = edges[i + 1]! - edges[i]!;
     widths[i] = w;
     if (!(w > 0)) ok = false;
   }

@@ -15,8 +15,8 @@ export interface LatentMatrix {
   /** Number of latent dimensions (columns). */
   readonly k: number;
   /**
-   * Whether the values are single precision. NumPy computes the histogram edges of a float32
-   * array in float32, so the bin edges are rounded to float32 to stay bit-compatible with it.
+   * Whether the values are single precision (informational: the histograms take every value
+   * as float64, exactly as the lab's NumPy code does on float64 latents).
    */
   readonly float32: boolean;
 }

@@ -26,6 +26,27 @@ export interface SamplingWeightOptions {
   alpha?: number;
   /** How dimensions combine: `'max'` (default, the lab's) or `'product'` (the paper's). */
   combine?: CombineRule;
+  /**
+   * Tempering: every weight is raised to `1 / temperature` before normalising (for the product
+   * rule that divides the summed log factors by `temperature`, exactly, in log space). Default 1
+   * (the rule as written). With 100 latent dimensions the product rule puts nearly all mass on a
+   * handful of samples; a temperature of about the number of dimensions turns the product of
+   * 100 factors into their geometric mean. `Infinity` gives uniform weights.
+   */
+  temperature?: number;
+  /**
+   * Share of the uniform distribution mixed in after tempering: `(1 - u) p + u / n`, in `[0, 1]`.
+   * Default 0. Guarantees every sample a probability of at least `u / n`.
+   */
+  uniformMix?: number;
+}
+
+/** Tempering and uniform mixing of {@link SamplingWeightOptions}. */
+export interface WeightShaping {
+  /** Exponent divisor, `> 0`; default 1. */
+  temperature?: number;
+  /** Uniform share in `[0, 1]`; default 0. */
+  uniformMix?: number;
 }
 
 /**
@@ -45,10 +66,12 @@ export interface SamplingWeightOptions {
  *   with `options.shape`. Tensors are read with `dataSync()` (on a GPU backend that blocks until the
  *   download ends: `await t.data()` and pass the `Float32Array` instead), never disposed, and no
  *   tensor is allocated.
- * @param options - `shape`, `bins` (default 10), `alpha` (default 0.001), `combine` (default `'max'`).
+ * @param options - `shape`, `bins` (default 10), `alpha` (default 0.001), `combine` (default `'max'`),
+ *   `temperature` (default 1) and `uniformMix` (default 0).
  * @returns `n` probabilities: finite, non-negative, summing to 1.
  * @throws ShapeError for a missing or mismatched shape or an empty matrix.
- * @throws InvalidArgumentError for NaN/Infinity in the latents, `bins < 1`, `alpha < 0`, or an unknown `combine`.
+ * @throws InvalidArgumentError for NaN/Infinity in the latents, `bins < 1`, `alpha < 0`, an unknown `combine`,
+ *   `temperature <= 0` or `uniformMix` outside `[0, 1]`.
  * @example
  * ```ts
  * const p = samplingWeights(latentMeans, { shape: [n, 100], bins: 10, alpha: 0.001, combine: 'max' });
@@ -59,8 +82,9 @@ export function samplingWeights(latents: LatentInput, options: SamplingWeightOpt
   checkBins(bins, 'samplingWeights');
   checkAlpha(alpha, 'samplingWeights');
   checkCombine(combine, 'samplingWeights');
+  const shaping = checkShaping(options, 'samplingWeights');
   const m = toLatentMatrix(latents, options.shape, 'samplingWeights');
-  return fusedWeights(m, bins, alpha, combine); // validates finiteness too
+  return fusedWeights(m, bins, alpha, combine, shaping); // validates finiteness too
 }
 
 /**
@@ -68,17 +92,51 @@ export function samplingWeights(latents: LatentInput, options: SamplingWeightOpt
  * `latentHistograms` (e.g. to inspect them, or to try several `alpha` on one pass of binning).
  *
  * @param h - Histograms from `latentHistograms`.
- * @param options - `alpha` (default 0.001), `combine` (default `'max'`).
+ * @param options - `alpha` (default 0.001), `combine` (default `'max'`), `temperature`, `uniformMix`.
  * @returns `n` probabilities summing to 1.
  * @throws InvalidArgumentError for `alpha < 0` or an unknown `combine`.
  */
-export function weightsFromHistograms(h: LatentHistograms, options: { alpha?: number; combine?: CombineRule } = {}): Float64Array {
+export function weightsFromHistograms(h: LatentHistograms, options: { alpha?: number; combine?: CombineRule } & WeightShaping = {}): Float64Array {
   const { alpha = 0.001, combine = 'max' } = options;
   checkAlpha(alpha, 'weightsFromHistograms');
   checkCombine(combine, 'weightsFromHistograms');
+  const shaping = checkShaping(options, 'weightsFromHistograms');
   const { n } = h;
   if (alpha === Infinity) return new Float64Array(n).fill(1 / n);
-  return weightsFromRowMajor(h, alpha, combine);
+  return weightsFromRowMajor(h, alpha, combine, shaping);
+}
+
+interface Shaping {
+  temperature: number;
+  uniformMix: number;
+}
+
+function checkShaping(options: WeightShaping, caller: string): Shaping {
+  const { temperature = 1, uniformMix = 0 } = options;
+  if (!(temperature > 0)) throw new InvalidArgumentError(`${caller}: temperature must be > 0 (Infinity = uniform), got ${temperature}.`);
+  if (!(uniformMix >= 0 && uniformMix <= 1)) throw new InvalidArgumentError(`${caller}: uniformMix must be in [0, 1], got ${uniformMix}.`);
+  return { temperature, uniformMix };
+}
+
+/**
+ * Turns per-sample scores into probabilities: the max rule's positive weights or the product
+ * rule's log weights, tempered by `1 / temperature` in log space, normalised, then mixed with
+ * the uniform distribution.
+ */
+function finish(out: Float64Array, combine: CombineRule, { temperature, uniformMix }: Shaping): Float64Array {
+  const n = out.length;
+  if (temperature === Infinity) return out.fill(1 / n);
+  let p: Float64Array;
+  if (temperature === 1) {
+    p = combine === 'max' ? normalise(out) : softmax(out);
+  } else {
+    const inv = 1 / temperature;
+    if (combine === 'max') for (let i = 0; i < n; i++) out[i] = out[i]! > 0 ? inv * Math.log(out[i]!) : -Infinity;
+    else for (let i = 0; i < n; i++) out[i] = inv * out[i]!;
+    p = softmax(out);
+  }
+  if (uniformMix > 0) for (let i = 0; i < n; i++) p[i] = (1 - uniformMix) * p[i]! + uniformMix / n;
+  return p;
 }
 
 function checkCombine(combine: unknown, caller: string): void {
@@ -140,8 +198,8 @@ function softmax(logw: Float64Array): Float64Array {
 }
 
 /** The fused fast path: blocks of columns, one histogram and one accumulation pass per column. */
-function fusedWeights(m: LatentMatrix, bins: number, alpha: number, combine: CombineRule): Float64Array {
-  const { n, k, float32 } = m;
+function fusedWeights(m: LatentMatrix, bins: number, alpha: number, combine: CombineRule, shaping: Shaping): Float64Array {
+  const { n, k } = m;
   const out = new Float64Array(n); // max rule: running maxima from 0; product rule: log sums from 0
   const buf = new Float64Array(Math.min(COLUMN_BLOCK, k) * n);
   const scratch = columnBins(n, bins);
@@ -153,7 +211,7 @@ function fusedWeights(m: LatentMatrix, bins: number, alpha: number, combine: Com
     const width = Math.min(COLUMN_BLOCK, k - j0);
     gatherColumns(m, j0, width, buf, lo, hi, 'samplingWeights');
     for (let c = 0; c < width; c++) {
-      const uniform = binColumn(buf, c * n, n, lo[c]!, hi[c]!, bins, float32, scratch, 'samplingWeights', j0 + c);
+      const uniform = binColumn(buf, c * n, n, lo[c]!, hi[c]!, bins, scratch, 'samplingWeights', j0 + c);
       if (alpha === Infinity) continue; // validated only
       if (combine === 'max') {
         maxRuleTable(scratch.density, scratch.counts, bins, n, alpha, uniform, table);
@@ -168,11 +226,11 @@ function fusedWeights(m: LatentMatrix, bins: number, alpha: number, combine: Com
     }
   }
   if (alpha === Infinity) return out.fill(1 / n);
-  return combine === 'max' ? normalise(out) : softmax(out);
+  return finish(out, combine, shaping);
 }
 
 /** Weights from precomputed (row-major) histograms. */
-function weightsFromRowMajor(h: LatentHistograms, alpha: number, combine: CombineRule): Float64Array {
+function weightsFromRowMajor(h: LatentHistograms, alpha: number, combine: CombineRule, shaping: Shaping): Float64Array {
   const { n, k, bins, counts, density, binIndex, uniform } = h;
   const tables = new Float64Array(k * bins);
   for (let j = 0; j < k; j++) {
@@ -194,5 +252,5 @@ function weightsFromRowMajor(h: LatentHistograms, alpha: number, combine: Combin
     }
     out[i] = acc;
   }
-  return combine === 'max' ? normalise(out) : softmax(out);
+  return finish(out, combine, shaping);
 }

@@ -43,22 +43,25 @@ describe('latentHistograms', () => {
     for (const d of h.density) expect(Number.isFinite(d)).toBe(true);
   });
 
-  it('flags a float32 range of one ulp (zero-width bins, where NumPy gives NaN) as uniform', () => {
-    const next = 1 + 2 ** -23; // the float32 after 1
-    const h = latentHistograms(new Float32Array([1, next, 1, next]), { shape: [4, 1], bins: 10 });
+  it('flags a float64 range of one ulp (zero-width bins, where NumPy gives NaN) as uniform', () => {
+    const next = 1 + 2 ** -52; // the float64 after 1
+    const h = latentHistograms(new Float64Array([1, next, 1, next]), { shape: [4, 1], bins: 10 });
     expect(h.uniform[0]).toBe(1);
     for (const d of h.density) expect(Number.isFinite(d)).toBe(true);
-    // The same values in float64 have a resolvable range.
-    const h64 = latentHistograms(new Float64Array([1, next, 1, next]), { shape: [4, 1], bins: 10 });
-    expect(h64.uniform[0]).toBe(0);
-    expect(Array.from(h64.counts)).toEqual([2, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+    // A float32 range of one float32 ulp is resolvable in float64, where the edges live.
+    const f32next = 1 + 2 ** -23;
+    const h32 = latentHistograms(new Float32Array([1, f32next, 1, f32next]), { shape: [4, 1], bins: 10 });
+    expect(h32.uniform[0]).toBe(0);
+    expect(Array.from(h32.counts)).toEqual([2, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
   });
 
-  it('rounds edges to float32 for float32 input, as NumPy does', () => {
+  it('computes float64 edges for float32 input, as the lab\'s NumPy code on float64 latents', () => {
     const data = new Float32Array([0, 0.1, 0.7, 1]);
     const h = latentHistograms(data, { shape: [4, 1], bins: 3 });
-    for (const e of h.edges) expect(Math.fround(e)).toBe(e);
-    expect(h.edges[1]).not.toBe(1 / 3); // 1/3 is not a float32
+    // linspace(0, 1, 4) in float64: 1/3 and 2/3 (not their float32 roundings).
+    expect(Array.from(h.edges)).toEqual([0, 1 / 3, 2 * (1 / 3), 1]);
+    expect(h.density[1]).toBe(0 / (2 * (1 / 3) - 1 / 3) / 4);
+    expect(h.density[0]).toBe(2 / (1 / 3) / 4);
   });
 
   it('assigns every value exactly by its edges, also with offsets, ties on edges and float32 rounding', () => {

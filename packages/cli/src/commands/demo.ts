@@ -1,11 +1,15 @@
 import { num, resolvePath, str, type CliIO, type CommandDefinition } from '../command';
 import { claimOutput } from '../output-dir';
-import { groupMetrics, type GroupMetricsResult } from '../group-metrics';
+import { summaryComparison, summaryModel, uncertaintySentences, type DemoSummary } from '../experiment/demo-summary';
+import { prepareSynthData, runVariant, SYNTH_GROUPS, type KeptModel, type VariantOutcome, type VariantSettings } from '../experiment/synth-run';
+import type { GroupMetricsResult } from '../group-metrics';
 import { latentLogDensity } from '../latent-density';
 import { ProgressBar } from '../progress';
 import { averageFacesPerPercentile, extremeImages } from '../report/face-grids';
 import type { AccuracyVsRiskSeries, LossSeries, ReportData } from '../report/types';
 import { writeReport, type WrittenReport } from '../report/write-report';
+import { pairedGroupBootstrap, type PairedGroupComparison } from '../stats/paired-bootstrap';
+import { compareOverSeeds, type SeedComparison } from '../stats/seed-summary';
 
 /** Options of `dbvae demo`. */
 export interface DemoOptions {
@@ -25,22 +29,34 @@ export interface DemoOptions {
   alpha: number;
   /** How latent dimensions combine into a sampling weight: the lab's 'max' or the paper's 'product'. */
   combine: 'max' | 'product';
+  /** Tempering of the resampling weights, `p^(1/T)`; undefined = the latent size for the product rule, 1 for the max rule. */
+  temperature?: number;
+  /** Share of uniform sampling mixed into the resampling weights. Default 0. */
+  uniformMix?: number;
+  /** P(dark skin) among the training faces. */
+  darkSkin?: number;
+  /** Share of non-faces with dark-skin colours (decoys). */
+  spuriousFraction?: number;
   /** Weight of the KL term of the DB-VAE loss. */
   klWeight: number;
-  /** Seed of the data, initialisers and sampling. */
+  /** Weight of the DB-VAE's reconstruction term (1 = the lab's loss). */
+  reconstructionWeight?: number;
+  /** First seed of the data, initialisers and sampling. */
   seed: number;
-  /** Use the full-size settings (lab sizes: 20000 images, latent 100, 2 epochs, 100 test faces per group). */
+  /** Seeds run (seed, seed + 1, ...); the report's figures show the first. Default 1. */
+  seeds?: number;
+  /** Use the full-size settings (lab sizes: 20000 images, latent 100, 2 epochs). */
   full: boolean;
   /** Replace a previous report in `out`. */
   force?: boolean;
 }
 
-/** Small defaults that finish in a few minutes on a 2-core CPU. */
+/** Small defaults (about the lab's demo size; see the CLI README for what they measure). */
 export const DEMO_SMALL = {
   /** Training images. */
   n: 4000,
   /** Test faces per group. */
-  testPerGroup: 100,
+  testPerGroup: 200,
   /** Training epochs of each model. */
   epochs: 3,
   /** Latent size of the DB-VAE. */
@@ -51,35 +67,56 @@ export const DEMO_FULL = {
   /** Training images. */
   n: 20000,
   /** Test faces per group. */
-  testPerGroup: 100,
+  testPerGroup: 200,
   /** Training epochs of each model. */
   epochs: 2,
   /** Latent size of the DB-VAE. */
   latentDim: 100,
 } as const;
+/** The demo's data skew: dark skin rare among faces and common among the decoy non-faces, so the standard CNN is clearly biased. */
+export const DEMO_SKEW = {
+  /** Share of dark-skinned faces among the training faces. */
+  darkSkin: 0.05,
+  /** Share of non-faces drawn as dark-skin decoys. */
+  spuriousFraction: 0.5,
+} as const;
 
-const GROUPS = ['LF', 'LM', 'DF', 'DM'] as const;
+/** The demo's weight of the DB-VAE's reconstruction term. */
+export const DEMO_RECONSTRUCTION_WEIGHT = 1;
 
 /** What {@link runDemo} measured (also drawn in the report). */
 export interface DemoResult {
   /** The report written (folder, page, files). */
   report: WrittenReport;
-  /** Per-group accuracy of each model on the balanced test faces. */
+  /** The first seed's metrics (the report's figures): per-group accuracy on the balanced test faces. */
   metrics: {
     /** The standard CNN. */
     standard: GroupMetricsResult;
     /** The DB-VAE. */
     dbvae: GroupMetricsResult;
   };
+  /** The first seed's paired bootstrap over its test faces, DB-VAE minus CNN. */
+  comparison: PairedGroupComparison;
+  /** When several seeds ran: the comparison over them. */
+  seeds?: SeedComparison;
+  /** What `summary.json` holds. */
+  summary: DemoSummary;
   /** Wall time of the whole run, in seconds. */
   seconds: number;
 }
 
+/** The tempering used: the option, or the latent size for the product rule and 1 for the max rule. */
+export function demoTemperature(options: Pick<DemoOptions, 'temperature' | 'combine' | 'latentDim'>): number {
+  return options.temperature ?? (options.combine === 'product' ? options.latentDim : 1);
+}
+
 /**
  * The lab end to end on SynthFaces: generate data, train the standard CNN and the DB-VAE,
- * evaluate both per group on balanced test faces, score representation bias (log density of
- * the DB-VAE's latent means under histograms of the training faces' means) and epistemic
- * uncertainty (the DB-VAE's reconstruction error), and write the report.
+ * evaluate both per group on balanced test faces (accuracy with 95% Wilson intervals, the
+ * difference with a paired bootstrap, and over seeds with t-intervals when several run), score
+ * representation bias (log density of the DB-VAE's latent means under histograms of the
+ * training faces' means) and epistemic uncertainty (the DB-VAE's reconstruction error), and
+ * write the report with `summary.json` beside it.
  */
 export async function runDemo(options: DemoOptions, io: CliIO): Promise<DemoResult> {
   const claim = await claimOutput({ path: options.out, flag: '--out', command: 'dbvae demo', type: 'dir', kind: 'report', force: options.force, cwd: io.cwd });
@@ -89,44 +126,52 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<DemoResu
 async function demoClaimed(options: DemoOptions, io: CliIO): Promise<DemoResult> {
   const t0 = Date.now();
   const { initBackend, tf } = await import('@dbvae/backend');
-  const { generateSynthFaces, FaceDataset, imagesToTensor } = await import('@dbvae/core-data');
-  const models = await import('@dbvae/models');
+  const { imagesToTensor } = await import('@dbvae/core-data');
   const { samplingWeights } = await import('@dbvae/resampling');
   const { accuracyVsRisk } = await import('@dbvae/risk-wrappers');
   const backend = await initBackend();
   const log = (s: string) => io.stderr.write(`${s}\n`);
-  log(`dbvae demo: ${options.n} training images, ${options.testPerGroup} test faces per group, ${options.epochs} epochs, latent ${options.latentDim}, backend ${backend.name}`);
+  const seeds = Array.from({ length: options.seeds ?? 1 }, (_, i) => options.seed + i);
+  const temperature = demoTemperature(options);
+  const uniformMix = options.uniformMix ?? 0;
+  const dataSettings = { n: options.n, testPerGroup: options.testPerGroup, darkSkin: options.darkSkin ?? DEMO_SKEW.darkSkin, spuriousFraction: options.spuriousFraction ?? DEMO_SKEW.spuriousFraction };
+  log(`dbvae demo: ${options.n} training images (${(dataSettings.darkSkin * 100).toFixed(0)}% of faces dark-skinned, ${(dataSettings.spuriousFraction * 100).toFixed(0)}% of non-faces dark decoys), ${options.testPerGroup} test faces per group, ${options.epochs} epochs, latent ${options.latentDim}, ${options.combine} rule${temperature !== 1 ? ` tempered by ${temperature}` : ''}, seed${seeds.length > 1 ? `s ${seeds.join(', ')}` : ` ${options.seed}`}, backend ${backend.name}`);
+  const base: Omit<VariantSettings, 'kind'> = { epochs: options.epochs, batchSize: options.batchSize, latentDim: options.latentDim, alpha: options.alpha, combine: options.combine, temperature, uniformMix, klWeight: options.klWeight, reconstructionWeight: options.reconstructionWeight ?? DEMO_RECONSTRUCTION_WEIGHT };
 
-  const train = generateSynthFaces({ n: options.n, seed: options.seed });
-  const test = generateSynthFaces({ n: 4 * options.testPerGroup, seed: options.seed + 1000003, faceFraction: 1, groups: [...GROUPS] });
-  const testGroups = test.attributes.map((a) => a.group ?? '?');
-  const data = FaceDataset.fromArrays({ images: train.images, labels: train.labels, height: train.height, width: train.width, seed: options.seed });
-  const steps = Math.floor(data.size / options.batchSize);
-  const common = (bar: ProgressBar) => ({
-    epochs: options.epochs,
-    batchSize: options.batchSize,
-    seed: options.seed,
-    progressBar: false as const,
-    onStep: (r: { epoch: number; total: number }) => bar.tick(1, `epoch ${r.epoch + 1}/${options.epochs} loss ${r.total.toFixed(4)}`),
-  });
-
-  const classifier = models.buildStandardClassifier({ seed: options.seed });
-  const dbvae = new models.DBVAE({ latentDim: options.latentDim, seed: options.seed });
+  let keptStd: KeptModel | undefined;
+  let keptDb: KeptModel | undefined;
+  const runs: { seed: number; standard: VariantOutcome; dbvae: VariantOutcome }[] = [];
+  let first: Awaited<ReturnType<typeof prepareSynthData>> | undefined;
   try {
-    let bar = new ProgressBar({ total: options.epochs * steps, label: 'standard CNN', stream: io.stderr });
-    const stdHistory = await models.trainClassifier(classifier, data, common(bar));
-    bar.done();
-    stdHistory.optimizer.dispose();
-    bar = new ProgressBar({ total: options.epochs * steps, label: 'DB-VAE      ', stream: io.stderr });
-    const dbHistory = await models.trainDBVAE(dbvae, data, { ...common(bar), alpha: options.alpha, combine: options.combine, klWeight: options.klWeight });
-    bar.done();
-    dbHistory.optimizer.dispose();
+    for (const [i, seed] of seeds.entries()) {
+      const data = await prepareSynthData(dataSettings, seed);
+      if (i === 0) first = data;
+      const steps = options.epochs * Math.floor(data.dataset.size / options.batchSize);
+      const tag = seeds.length > 1 ? ` seed ${seed}` : '';
+      const bar = (label: string) => new ProgressBar({ total: steps, label, stream: io.stderr });
+      let b = bar(`standard CNN${tag}`);
+      const standard = await runVariant({ ...base, kind: 'standard' }, data, seed, { onStep: (r) => b.tick(1, `epoch ${r.epoch + 1}/${options.epochs} loss ${r.total.toFixed(4)}`), ...(i === 0 ? { keep: (k) => void (keptStd = k) } : {}) });
+      b.done();
+      b = bar(`DB-VAE${tag}      `);
+      const dbvae = await runVariant({ ...base, kind: 'dbvae' }, data, seed, { onStep: (r) => b.tick(1, `epoch ${r.epoch + 1}/${options.epochs} loss ${r.total.toFixed(4)}`), ...(i === 0 ? { keep: (k) => void (keptDb = k) } : {}) });
+      b.done();
+      for (const e of dbvae.sampling) log(`  epoch ${e.epoch + 1} drawn faces: ${Object.entries(e.groupShare).sort(([a], [c]) => a.localeCompare(c)).map(([g, v]) => `${g} ${(v * 100).toFixed(1)}%`).join('  ')} (effective sample size ${e.effectiveSampleSize.toFixed(0)})`);
+      if (seeds.length > 1) log(`  seed ${seed}: CNN ${(standard.metrics.meanAccuracy * 100).toFixed(1)}% / ${(standard.metrics.accuracyVariance * 1e4).toFixed(0)} %², DB-VAE ${(dbvae.metrics.meanAccuracy * 100).toFixed(1)}% / ${(dbvae.metrics.accuracyVariance * 1e4).toFixed(0)} %²`);
+      runs.push({ seed, standard, dbvae });
+    }
+    const run0 = runs[0]!;
+    const data = first!;
+    const classifier = keptStd!.classifier!;
+    const dbvae = keptDb!.dbvae!;
+    const stdHistory = keptStd!.history;
+    const dbHistory = keptDb!.history;
     for (const w of dbHistory.warnings) log(`warning: ${w.message}`);
 
-    log('Evaluating on the test faces...');
+    log('Scoring representation and uncertainty on the test faces...');
+    const test = data.test;
     const nTest = test.attributes.length;
-    const probStd = new Float32Array(nTest);
-    const probDb = new Float32Array(nTest);
+    const probStd = run0.standard.probabilities;
+    const probDb = run0.dbvae.probabilities;
     const recon = new Float64Array(nTest);
     const k = options.latentDim;
     const testLatents = new Float32Array(nTest * k);
@@ -135,86 +180,147 @@ async function demoClaimed(options: DemoOptions, io: CliIO): Promise<DemoResult>
       const idx = Array.from({ length: Math.min(batch, nTest - start) }, (_, i) => start + i);
       const x = imagesToTensor(test, { indices: idx });
       try {
-        const [ps, pd, err, mu] = tf.tidy(() => {
+        const [err, mu] = tf.tidy(() => {
           const r = dbvae.reconstruct(x);
-          const e = tf.mean(tf.abs(tf.sub(x, r)), [1, 2, 3]);
-          return [tf.sigmoid(classifier.predict(x) as Parameters<typeof tf.sigmoid>[0]).dataSync(), dbvae.predict(x).dataSync(), e.dataSync(), dbvae.encode(x).mean.dataSync()];
+          return [tf.mean(tf.abs(tf.sub(x, r)), [1, 2, 3]).dataSync(), dbvae.encode(x).mean.dataSync()];
         });
-        probStd.set(ps as Float32Array, start);
-        probDb.set(pd as Float32Array, start);
         recon.set(err as Float32Array, start);
         testLatents.set(mu as Float32Array, start * k);
       } finally {
         x.dispose();
       }
     }
-    const metrics = { standard: groupMetrics(probStd, testGroups), dbvae: groupMetrics(probDb, testGroups) };
+    const metrics = { standard: run0.standard.metrics, dbvae: run0.dbvae.metrics };
+    const correct = (p: Float32Array) => Array.from(p, (v) => (v >= 0.5 ? 1 : 0));
+    const comparison = pairedGroupBootstrap(correct(probStd), correct(probDb), data.testGroups, { seed: options.seed });
+    const seedComparison = runs.length > 1 ? compareOverSeeds(runs.map((r) => ({ seed: r.seed, ...r.standard.metrics })), runs.map((r) => ({ seed: r.seed, ...r.dbvae.metrics }))) : undefined;
+    const uncertainty = uncertaintySentences(comparison, seedComparison);
 
     // Representation bias: density of each test face's latent code among the training faces'.
-    const trainLatents = dbvae.latentMeans(data.faceBatches(batch));
+    const trainLatents = dbvae.latentMeans(data.dataset.faceBatches(batch));
     const density = latentLogDensity(trainLatents, testLatents, k, { alpha: options.alpha });
-    const weights = samplingWeights(trainLatents, { shape: [trainLatents.length / k, k], alpha: options.alpha, combine: options.combine });
+    const weights = samplingWeights(trainLatents, { shape: [trainLatents.length / k, k], alpha: options.alpha, combine: options.combine, temperature, uniformMix });
     const numChunks = Math.min(10, nTest);
     const series = (risk: string, score: ArrayLike<number>): AccuracyVsRiskSeries[] => [
-      { risk, label: 'Standard CNN', chunks: accuracyVsRisk(score, Array.from(probStd, (p) => (p >= 0.5 ? 1 : 0)), { numChunks }) },
-      { risk, label: 'DB-VAE', chunks: accuracyVsRisk(score, Array.from(probDb, (p) => (p >= 0.5 ? 1 : 0)), { numChunks }) },
+      { risk, label: 'Standard CNN', chunks: accuracyVsRisk(score, correct(probStd), { numChunks }) },
+      { risk, label: 'DB-VAE', chunks: accuracyVsRisk(score, correct(probDb), { numChunks }) },
     ];
     const loss = (model: string, history: typeof dbHistory, terms: ('total' | 'classification' | 'reconstruction' | 'kl')[]): LossSeries[] => terms.map((t) => ({ model, loss: t === 'kl' ? 'KL' : t, values: history.steps.map((s) => s[t]) }));
     const packed = { data: test.images, n: nTest, width: test.width, height: test.height };
+    const settings: Record<string, string | number | boolean> = {
+      'training images': options.n,
+      'dark-skinned share of training faces': dataSettings.darkSkin,
+      'dark decoy share of non-faces': dataSettings.spuriousFraction,
+      'test faces per group': options.testPerGroup,
+      epochs: options.epochs,
+      'batch size': options.batchSize,
+      'latent dim': options.latentDim,
+      alpha: options.alpha,
+      'resampling rule': options.combine,
+      temperature,
+      'uniform mix': uniformMix,
+      'KL weight': options.klWeight,
+      'reconstruction weight': base.reconstructionWeight ?? 1,
+      seed: options.seed,
+      seeds: seeds.length,
+      backend: backend.name,
+    };
+    const summary: DemoSummary = {
+      settings,
+      models: { standard: summaryModel(metrics.standard), dbvae: summaryModel(metrics.dbvae) },
+      comparison: summaryComparison(comparison),
+      ...(seedComparison ? { seeds: { runs: runs.map((r) => ({ seed: r.seed, standard: summaryModel(r.standard.metrics), dbvae: summaryModel(r.dbvae.metrics) })), summary: seedComparison } } : {}),
+    };
+    const fmtVar = (v: number) => (v * 1e4).toFixed(0);
+    const reproduce = `dbvae demo --n ${options.n} --test-per-group ${options.testPerGroup} --epochs ${options.epochs} --latent-dim ${options.latentDim} --alpha ${options.alpha} --combine ${options.combine} --temperature ${temperature} --uniform-mix ${uniformMix} --dark-skin ${dataSettings.darkSkin} --spurious-fraction ${dataSettings.spuriousFraction} --reconstruction-weight ${base.reconstructionWeight ?? 1} --seed ${options.seed} --seeds ${seeds.length}`;
     const reportData: ReportData = {
       title: 'Debiasing face detection on SynthFaces',
-      subtitle: `A standard CNN and a DB-VAE trained on the same ${options.n} images, where dark-skinned faces are rare, then tested on ${options.testPerGroup} faces of each group.`,
+      subtitle: `A standard CNN and a DB-VAE trained on the same ${options.n} images, where dark-skinned faces are rare (${(dataSettings.darkSkin * 100).toFixed(0)}%) and dark-coloured decoys common among the non-faces, then tested on ${options.testPerGroup} faces of each group.`,
+      uncertainty,
       groupMetrics: [
         { model: 'Standard CNN', metrics: metrics.standard },
         { model: 'DB-VAE', metrics: metrics.dbvae },
       ],
-      losses: [...loss('Standard CNN', stdHistory, ['classification']), ...loss('DB-VAE', dbHistory, ['total', 'classification', 'reconstruction'])],
+      ...(seedComparison
+        ? {
+            seeds: {
+              columns: ['Seed', 'CNN mean acc.', 'CNN variance (%²)', 'DB-VAE mean acc.', 'DB-VAE variance (%²)', 'Variance ratio'],
+              rows: [
+                ...runs.map((r) => [r.seed, `${(r.standard.metrics.meanAccuracy * 100).toFixed(1)}%`, fmtVar(r.standard.metrics.accuracyVariance), `${(r.dbvae.metrics.meanAccuracy * 100).toFixed(1)}%`, fmtVar(r.dbvae.metrics.accuracyVariance), r.standard.metrics.accuracyVariance > 0 ? (r.dbvae.metrics.accuracyVariance / r.standard.metrics.accuracyVariance).toFixed(2) : '–']),
+                ['Mean (95% t-interval)', `${(seedComparison.models.standard.meanAccuracy.mean * 100).toFixed(1)}%`, `${fmtVar(seedComparison.models.standard.accuracyVariance.mean)} (${fmtVar(seedComparison.models.standard.accuracyVariance.low)} to ${fmtVar(seedComparison.models.standard.accuracyVariance.high)})`, `${(seedComparison.models.dbvae.meanAccuracy.mean * 100).toFixed(1)}%`, `${fmtVar(seedComparison.models.dbvae.accuracyVariance.mean)} (${fmtVar(seedComparison.models.dbvae.accuracyVariance.low)} to ${fmtVar(seedComparison.models.dbvae.accuracyVariance.high)})`, seedComparison.varianceRatio.mean.toFixed(2)],
+              ],
+              caption: `Each seed changes the data, the weights and the batches. The figures below show seed ${options.seed}.`,
+            },
+          }
+        : {}),
+      losses: [...loss('Standard CNN', stdHistory, ['classification']), ...loss('DB-VAE', dbHistory, ['total', 'classification', 'reconstruction', 'kl'])],
       accuracyVsRisk: [...series('bias', density), ...series('epistemic', recon)],
+      groupShare: [{ model: 'DB-VAE', epochs: run0.dbvae.sampling.map((e) => ({ epoch: e.epoch, share: e.groupShare })) }],
       samplingWeights: weights,
       imageGrids: [
         { title: 'Average face per representation percentile', caption: 'Test faces sorted by the density of their DB-VAE encoding, rarest on the left, averaged in ten chunks.', rows: [averageFacesPerPercentile(packed, density, numChunks)] },
         { title: 'Least and most represented test faces', caption: 'By the density of their DB-VAE encoding among the training faces.', rows: extremeImages(packed, density, Math.min(8, nTest)) },
+        { title: 'Most and least uncertain test faces', caption: 'By the DB-VAE\'s reconstruction error (epistemic uncertainty).', rows: extremeImages(packed, recon, Math.min(8, nTest)).reverse() },
       ],
-      settings: { 'training images': options.n, 'test faces per group': options.testPerGroup, epochs: options.epochs, 'batch size': options.batchSize, 'latent dim': options.latentDim, alpha: options.alpha, 'resampling rule': options.combine, 'KL weight': options.klWeight, seed: options.seed, backend: backend.name },
+      settings,
       notes: [
-        'Accuracy is the share of test faces detected as faces (probability at least 0.5), per group; all test images are faces.',
+        'Accuracy is the share of test faces detected as faces (probability at least 0.5), per group, with its 95% Wilson interval; all test images are faces.',
         'Representation bias: mean log probability of a face\'s DB-VAE latent code under 10-bin histograms of the training faces\' codes (low = rare).',
         'Epistemic uncertainty: the DB-VAE\'s mean absolute reconstruction error; faces are sorted from the most certain (left) to the most uncertain (right).',
-        `Reproduce: dbvae demo --n ${options.n} --test-per-group ${options.testPerGroup} --epochs ${options.epochs} --latent-dim ${options.latentDim} --alpha ${options.alpha} --combine ${options.combine} --seed ${options.seed}`,
+        `Reproduce: ${reproduce}`,
       ],
     };
-    const report = await writeReport(options.out, reportData);
+    const report = await writeReport(options.out, reportData, { extraFiles: { 'summary.json': `${JSON.stringify(summary, null, 2)}\n` } });
+    stdHistory.optimizer.dispose();
+    dbHistory.optimizer.dispose();
     const seconds = (Date.now() - t0) / 1000;
-    const line = (name: string, m: GroupMetricsResult) => `${name.padEnd(13)} mean accuracy ${(m.meanAccuracy * 100).toFixed(1)}%  variance ${(m.accuracyVariance * 1e4).toFixed(1)} %²  ` + GROUPS.map((g) => `${g} ${((m.groups[g]?.accuracy ?? 0) * 100).toFixed(0)}%`).join(' ');
-    io.stdout.write(`${line('Standard CNN', metrics.standard)}\n${line('DB-VAE', metrics.dbvae)}\nReport: ${report.indexPath} (${seconds.toFixed(0)} s)\n`);
-    return { report, metrics, seconds };
+    io.stdout.write(formatDemoSummary(metrics, uncertainty));
+    io.stdout.write(`Report: ${report.indexPath} (summary.json beside it; ${seconds.toFixed(0)} s)\n`);
+    return { report, metrics, comparison, ...(seedComparison ? { seeds: seedComparison } : {}), summary, seconds };
   } finally {
-    classifier.dispose();
-    dbvae.dispose();
+    keptStd?.classifier?.dispose();
+    keptDb?.dbvae?.dispose();
   }
+}
+
+/** The demo's terminal summary: per model the mean, the variance and each group's accuracy with its 95% interval, then the uncertainty in words. */
+export function formatDemoSummary(metrics: { standard: GroupMetricsResult; dbvae: GroupMetricsResult }, uncertainty: string[]): string {
+  const line = (name: string, m: GroupMetricsResult) =>
+    `${name.padEnd(13)} mean accuracy ${(m.meanAccuracy * 100).toFixed(1)}%  variance ${(m.accuracyVariance * 1e4).toFixed(1)} %²  ` +
+    SYNTH_GROUPS.map((g) => {
+      const s = m.groups[g];
+      return s ? `${g} ${(s.accuracy * 100).toFixed(0)}% [${(s.low * 100).toFixed(0)}-${(s.high * 100).toFixed(0)}]` : `${g} -`;
+    }).join('  ');
+  return `${line('Standard CNN', metrics.standard)}\n${line('DB-VAE', metrics.dbvae)}\n(per group: accuracy [95% Wilson interval])\n${uncertainty.map((u) => `- ${u}`).join('\n')}\n`;
 }
 
 /** `dbvae demo`. */
 export const demoCommand: CommandDefinition<DemoOptions> = {
   name: 'demo',
-  summary: 'The whole lab on SynthFaces: train both models, compare per group, write the report.',
+  summary: 'The whole lab on SynthFaces: train both models, compare per group with intervals, write the report.',
   description:
-    'Generates SynthFaces, trains the standard CNN and the DB-VAE, evaluates both on balanced test groups, scores representation bias and epistemic uncertainty, and writes an HTML report with charts and face grids. The defaults are small (about a few minutes on a 2-core CPU); --full uses the lab sizes, and each size can be set on its own.',
+    'Generates SynthFaces (dark-skinned faces rare, dark decoys among the non-faces), trains the standard CNN and the DB-VAE, evaluates both on balanced test groups with 95% intervals, scores representation bias and epistemic uncertainty, and writes an HTML report with charts and face grids plus summary.json. --seeds N repeats the comparison over N seeds and reports the spread. The defaults are small (about three minutes on a 2-core CPU); --full uses the lab sizes, and each size can be set on its own.',
   options: [
     { name: 'out', kind: 'path', default: 'report', placeholder: '<dir>', description: 'Report folder' },
-    { name: 'full', kind: 'boolean', description: `Full-size run (${DEMO_FULL.n} images, latent ${DEMO_FULL.latentDim}, ${DEMO_FULL.testPerGroup} test faces per group)` },
+    { name: 'full', kind: 'boolean', description: `Full-size run (${DEMO_FULL.n} images, latent ${DEMO_FULL.latentDim}, ${DEMO_FULL.epochs} epochs, ${DEMO_FULL.testPerGroup} test faces per group)` },
     { name: 'n', kind: 'int', min: 8, description: `Training images (default ${DEMO_SMALL.n}, ${DEMO_FULL.n} with --full)` },
     { name: 'test-per-group', kind: 'int', min: 1, description: `Test faces per group (default ${DEMO_SMALL.testPerGroup}, ${DEMO_FULL.testPerGroup} with --full)` },
-    { name: 'epochs', kind: 'int', min: 1, description: `Training epochs (default ${DEMO_SMALL.epochs})` },
+    { name: 'epochs', kind: 'int', min: 1, description: `Training epochs (default ${DEMO_SMALL.epochs}, ${DEMO_FULL.epochs} with --full)` },
     { name: 'batch-size', kind: 'int', default: 32, min: 2, description: 'Images per step' },
     { name: 'latent-dim', kind: 'int', min: 1, description: `DB-VAE latent size (default ${DEMO_SMALL.latentDim}, ${DEMO_FULL.latentDim} with --full)` },
     { name: 'alpha', kind: 'number', default: 0.001, min: 0, exclusiveMin: true, description: 'DB-VAE histogram smoothing' },
-    { name: 'combine', kind: 'choice', choices: ['max', 'product'], default: 'max', description: "Resampling rule: the lab's max over dimensions or the paper's product" },
+    { name: 'combine', kind: 'choice', choices: ['max', 'product'], default: 'max', description: "Resampling rule: the lab's max over dimensions or the paper's product (tempered)" },
+    { name: 'temperature', kind: 'number', min: 0, exclusiveMin: true, description: 'Tempering of the resampling weights, p^(1/T) (default: the latent size for the product rule, 1 for max)' },
+    { name: 'uniform-mix', kind: 'number', default: 0, min: 0, max: 1, description: 'Share of uniform sampling mixed into the resampling weights' },
+    { name: 'dark-skin', kind: 'number', default: DEMO_SKEW.darkSkin, min: 0, max: 1, description: 'Share of dark-skinned faces in the training set' },
+    { name: 'spurious-fraction', kind: 'number', default: DEMO_SKEW.spuriousFraction, min: 0, max: 1, description: 'Share of non-faces drawn as dark-skin decoys' },
     { name: 'kl-weight', kind: 'number', default: 0.0005, min: 0, description: 'DB-VAE KL weight' },
-    { name: 'seed', kind: 'int', default: 0, min: 0, description: 'Random seed' },
+    { name: 'reconstruction-weight', kind: 'number', min: 0, description: `DB-VAE weight of the reconstruction term (default ${DEMO_RECONSTRUCTION_WEIGHT})` },
+    { name: 'seed', kind: 'int', default: 0, min: 0, description: 'Random seed (the first one with --seeds)' },
+    { name: 'seeds', kind: 'int', default: 1, min: 1, description: 'Seeds to run (seed, seed + 1, ...): the report adds the spread over them' },
     { name: 'force', kind: 'boolean', description: 'Replace a previous report in --out' },
   ],
-  examples: ['dbvae demo', 'dbvae demo --out report --full', 'dbvae demo --n 5000 --epochs 3'],
+  examples: ['dbvae demo', 'dbvae demo --seeds 5', 'dbvae demo --out report --full', 'dbvae demo --combine max --temperature 1'],
   toOptions: (v, io) => {
     const size = v.full ? DEMO_FULL : DEMO_SMALL;
     return {
@@ -227,8 +333,14 @@ export const demoCommand: CommandDefinition<DemoOptions> = {
       latentDim: (v['latent-dim'] as number | undefined) ?? size.latentDim,
       alpha: num(v, 'alpha'),
       combine: str(v, 'combine') as 'max' | 'product',
+      ...(v.temperature === undefined ? {} : { temperature: num(v, 'temperature') }),
+      uniformMix: num(v, 'uniform-mix'),
+      darkSkin: num(v, 'dark-skin'),
+      spuriousFraction: num(v, 'spurious-fraction'),
       klWeight: num(v, 'kl-weight'),
+      ...(v['reconstruction-weight'] === undefined ? {} : { reconstructionWeight: num(v, 'reconstruction-weight') }),
       seed: num(v, 'seed'),
+      seeds: num(v, 'seeds'),
       force: v.force === true,
     };
   },

@@ -18,12 +18,13 @@ export interface EvaluateOptions {
 }
 
 /**
- * A plain-text table of group metrics for the terminal: one row per group, then the mean
- * accuracy and the variance of accuracy across groups (percent squared, as in the DB-VAE paper).
+ * A plain-text table of group metrics for the terminal: one row per group with the accuracy's
+ * 95% Wilson interval, then the mean accuracy and the variance of accuracy across groups
+ * (percent squared, as in the DB-VAE paper).
  */
 export function formatGroupMetricsTable(result: GroupMetricsResult): string {
-  const rows = Object.entries(result.groups).map(([g, s]) => [g, String(s.n), s.meanProb.toFixed(3), `${(s.accuracy * 100).toFixed(1)}%`]);
-  const header = ['group', 'n', 'face prob', 'accuracy'];
+  const rows = Object.entries(result.groups).map(([g, s]) => [g, String(s.n), s.meanProb.toFixed(3), `${(s.accuracy * 100).toFixed(1)}%`, `${(s.low * 100).toFixed(1)}-${(s.high * 100).toFixed(1)}%`]);
+  const header = ['group', 'n', 'face prob', 'accuracy', '95% interval'];
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] as string).length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
@@ -79,7 +80,7 @@ export const evaluateCommand: CommandDefinition<EvaluateOptions> = {
   name: 'evaluate',
   summary: 'Face probability and accuracy per group of test faces, their mean and variance.',
   description:
-    'Runs a trained model on every image in each sub-folder of --faces (one sub-folder per group, such as LF, LM, DF, DM; any image size, RGB or RGBA) and prints per group the number of faces, the mean face probability and the accuracy (share detected as faces), then the mean accuracy over groups and the variance of accuracy across groups. --json writes { "groups": { "<name>": { "n", "meanProb", "accuracy" } }, "meanAccuracy", "accuracyVariance" }.',
+    'Runs a trained model on every image in each sub-folder of --faces (one sub-folder per group, such as LF, LM, DF, DM; any image size, RGB or RGBA) and prints per group the number of faces, the mean face probability and the accuracy (share detected as faces), then the mean accuracy over groups and the variance of accuracy across groups. --json writes { "groups": { "<name>": { "n", "meanProb", "accuracy", "low", "high" } }, "meanAccuracy", "accuracyVariance" }, where low and high bound the accuracy\'s 95% Wilson interval.',
   options: [
     { name: 'model', kind: 'path', required: true, placeholder: '<dir>', description: 'Model folder written by dbvae train' },
     { name: 'faces', kind: 'path', required: true, placeholder: '<dir>', description: 'Folder of per-group sub-folders of face images' },

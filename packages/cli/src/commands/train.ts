@@ -29,6 +29,18 @@ export interface TrainOptions {
   alpha: number;
   /** DB-VAE KL weight. */
   klWeight: number;
+  /** DB-VAE resampling rule: the lab's `max` (default) or the paper's `product`. */
+  combine?: 'max' | 'product';
+  /** DB-VAE tempering of the resampling weights, `p^(1/T)` (1 = none; about the latent size tames the product rule). */
+  temperature?: number;
+  /** DB-VAE share of uniform sampling mixed into the weights, in [0, 1]. */
+  uniformMix?: number;
+  /** DB-VAE weight of the reconstruction term (1 = the lab's loss). */
+  reconstructionWeight?: number;
+  /** DB-VAE: resample faces each epoch (default true); false trains the same VAE classifier on uniform batches (the ablation). */
+  debias?: boolean;
+  /** SynthFaces `attributes.json` (default: beside `data` when present): per-epoch share of drawn faces per group. */
+  attributes?: string;
   /** Adam learning rate. */
   learningRate: number;
   /** Seed of the initialisers and batches. */
@@ -81,6 +93,10 @@ export interface TrainingMetrics {
     seconds: number;
     /** Training throughput. */
     imagesPerSecond: number;
+    /** DB-VAE: effective sample size of the epoch's resampling probabilities over the faces. */
+    effectiveSampleSize?: number;
+    /** DB-VAE with SynthFaces attributes: each group's expected share of the drawn faces. */
+    groupShare?: Record<string, number>;
   }[];
   /** Warnings raised during training (such as posterior collapse). */
   warnings: string[];
@@ -149,7 +165,24 @@ async function trainClaimed(options: TrainOptions, io: CliIO, cleaned: readonly 
     if (isDbvae) {
       const dbvae = restored?.model.kind === 'dbvae' ? restored.model.dbvae : new models.DBVAE({ latentDim: options.latentDim, seed: options.seed });
       saveable = { kind: 'dbvae', dbvae };
-      history = await models.trainDBVAE(dbvae, data, { ...common, ...session.trainOptions(saveable, optimizer, common.onStep), alpha: options.alpha, klWeight: options.klWeight });
+      const faceGroups = await faceGroupsFor(options, data.faceIndices, io);
+      const sessionOptions = session.trainOptions(saveable, optimizer, common.onStep);
+      history = await models.trainDBVAE(dbvae, data, {
+        ...common,
+        ...sessionOptions,
+        alpha: options.alpha,
+        klWeight: options.klWeight,
+        combine: options.combine ?? 'max',
+        temperature: options.temperature ?? 1,
+        uniformMix: options.uniformMix ?? 0,
+        debias: options.debias ?? true,
+        ...(options.reconstructionWeight !== undefined && options.reconstructionWeight !== 1 ? { reconstruction: { weight: options.reconstructionWeight } } : {}),
+        ...(faceGroups ? { faceGroups } : {}),
+        onEpochEnd: async (e) => {
+          if (e.groupShare) io.stderr.write(`\n${formatGroupShare(e.epoch, e.groupShare, e.effectiveSampleSize)}\n`);
+          await sessionOptions.onEpochEnd(e);
+        },
+      });
     } else {
       const classifier = restored?.model.kind === 'standard' ? restored.model.classifier : models.buildStandardClassifier({ seed: options.seed });
       saveable = { kind: 'standard', classifier };
@@ -203,6 +236,46 @@ function requiredUnlessResume(v: ParsedValues): object {
   return {};
 }
 
+/** One line per epoch: each group's expected share of the drawn faces and the effective sample size. */
+export function formatGroupShare(epoch: number, share: Record<string, number>, effectiveSampleSize?: number): string {
+  const parts = Object.entries(share)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([g, v]) => `${g} ${(v * 100).toFixed(1)}%`);
+  return `epoch ${epoch + 1} drawn faces: ${parts.join('  ')}${effectiveSampleSize !== undefined ? `  (effective sample size ${effectiveSampleSize.toFixed(0)})` : ''}`;
+}
+
+/**
+ * Group of each training face (in `faceIndices` order) from a SynthFaces `attributes.json`:
+ * `--attributes`, or the file beside `--data` when it exists; undefined when there is none.
+ * @throws InputError for an unreadable file or one that does not match the data.
+ */
+async function faceGroupsFor(options: TrainOptions, faceIndices: Int32Array, io: CliIO): Promise<string[] | undefined> {
+  const { readFile, access } = await import('node:fs/promises');
+  const { dirname, join } = await import('node:path');
+  let path = options.attributes;
+  if (path === undefined) {
+    const beside = join(dirname(options.data), 'attributes.json');
+    try {
+      await access(beside);
+      path = beside;
+    } catch {
+      return undefined;
+    }
+  }
+  let table: { attributes?: { group?: string | null }[] };
+  try {
+    table = JSON.parse(await readFile(path, 'utf8')) as typeof table;
+  } catch (error) {
+    throw new InputError(`--attributes ${path}: cannot read it as the attributes.json of dbvae synth (${(error as Error).message}).`);
+  }
+  const rows = table.attributes;
+  if (!Array.isArray(rows)) throw new InputError(`--attributes ${path}: no "attributes" list; pass the attributes.json written by dbvae synth.`);
+  const groups = Array.from(faceIndices, (i) => rows[i]?.group ?? undefined);
+  if (groups.some((g) => typeof g !== 'string')) throw new InputError(`--attributes ${path}: does not describe the faces of --data (a face without a group); pass the file written with it.`);
+  io.stderr.write(`Reporting the share of drawn faces per group from ${path}\n`);
+  return groups as string[];
+}
+
 function workersFor(model: ModelKind, workers: number): number {
   if (model === 'dbvae' && workers > 0) throw new UsageError('--workers applies to --model standard only (the DB-VAE trains on the main thread).', 'train');
   return workers;
@@ -223,13 +296,19 @@ export const trainCommand: CommandDefinition<TrainOptions> = {
     { name: 'latent-dim', kind: 'int', default: 100, min: 1, description: 'DB-VAE latent size' },
     { name: 'alpha', kind: 'number', default: 0.001, min: 0, exclusiveMin: true, description: 'DB-VAE histogram smoothing: smaller debiases harder' },
     { name: 'kl-weight', kind: 'number', default: 0.0005, min: 0, description: 'DB-VAE weight of the KL term' },
+    { name: 'combine', kind: 'choice', choices: ['max', 'product'], default: 'max', description: "DB-VAE resampling rule: the lab's max over latent dimensions or the paper's product" },
+    { name: 'temperature', kind: 'number', default: 1, min: 0, exclusiveMin: true, description: 'DB-VAE tempering of the resampling weights, p^(1/T): about the latent size keeps the product rule from collapsing onto a few faces' },
+    { name: 'uniform-mix', kind: 'number', default: 0, min: 0, max: 1, description: 'DB-VAE share of uniform sampling mixed into the resampling weights' },
+    { name: 'reconstruction-weight', kind: 'number', default: 1, min: 0, description: "DB-VAE weight of the reconstruction term (1 = the lab's loss)" },
+    { name: 'no-debias', kind: 'boolean', description: 'DB-VAE network trained on uniform batches, without resampling (the ablation baseline)' },
+    { name: 'attributes', kind: 'path', placeholder: '<attributes.json>', description: 'SynthFaces attributes (default: attributes.json beside --data): per-epoch share of drawn faces per group' },
     { name: 'learning-rate', kind: 'number', default: 0.0005, min: 0, exclusiveMin: true, description: 'Adam learning rate' },
     { name: 'seed', kind: 'int', default: 0, min: 0, description: 'Random seed (weights, batches)' },
     { name: 'workers', kind: 'int', default: 0, min: 0, description: 'Worker threads that share each batch (data parallelism; standard model only): 1 on a 2-core machine' },
     { name: 'force', kind: 'boolean', description: "Replace a previous 'dbvae train' output in --out" },
     { name: 'resume', kind: 'path', placeholder: '<dir>', description: 'Continue the interrupted run whose --out this was, with its saved settings' },
   ],
-  examples: ['dbvae train --data data/synth/train.h5 --model standard --out models/standard', 'dbvae train --data data/synth/train.h5 --model standard --out models/standard --workers 1', 'dbvae train --data data/synth/train.h5 --model dbvae --out models/dbvae --epochs 6 --alpha 0.01', 'dbvae train --resume models/dbvae'],
+  examples: ['dbvae train --data data/synth/train.h5 --model standard --out models/standard', 'dbvae train --data data/synth/train.h5 --model standard --out models/standard --workers 1', 'dbvae train --data data/synth/train.h5 --model dbvae --out models/dbvae --epochs 6 --alpha 0.01', 'dbvae train --data data/synth/train.h5 --model dbvae --out models/product --combine product --temperature 100', 'dbvae train --data data/synth/train.h5 --model dbvae --out models/vae --no-debias', 'dbvae train --resume models/dbvae'],
   toOptions: (v, io) => ({
     ...requiredUnlessResume(v),
     data: v.data === undefined ? '' : resolvePath(io, str(v, 'data')),
@@ -240,6 +319,12 @@ export const trainCommand: CommandDefinition<TrainOptions> = {
     latentDim: num(v, 'latent-dim'),
     alpha: num(v, 'alpha'),
     klWeight: num(v, 'kl-weight'),
+    combine: str(v, 'combine') as 'max' | 'product',
+    temperature: num(v, 'temperature'),
+    uniformMix: num(v, 'uniform-mix'),
+    reconstructionWeight: num(v, 'reconstruction-weight'),
+    debias: v['no-debias'] !== true,
+    ...(v.attributes === undefined ? {} : { attributes: resolvePath(io, str(v, 'attributes')) }),
     learningRate: num(v, 'learning-rate'),
     seed: num(v, 'seed'),
     workers: workersFor(str(v, 'model') as ModelKind, num(v, 'workers')),

@@ -68,6 +68,24 @@ export interface AccuracyVsRiskSeries {
   chunks: RiskChunkData[];
 }
 
+/** Each group's share of the drawn training faces per epoch, for one model. */
+export interface GroupShareSeries {
+  /** Model name, such as `'DB-VAE'`. */
+  model: string;
+  /** Per epoch (0-based): share per group, summing to 1. */
+  epochs: { epoch: number; share: Record<string, number> }[];
+}
+
+/** Results over several seeds, drawn as a table in the report. */
+export interface SeedTable {
+  /** Column names. */
+  columns: string[];
+  /** Rows of cells. */
+  rows: (string | number)[][];
+  /** What the table shows. */
+  caption?: string;
+}
+
 /** Everything `writeReport` draws. Every section is optional; absent sections are left out. */
 export interface ReportData {
   /** Page title. */
@@ -82,6 +100,17 @@ export interface ReportData {
   losses?: LossSeries[];
   /** Accuracy against risk percentile. */
   accuracyVsRisk?: AccuracyVsRiskSeries[];
+  /**
+   * How sure the comparison is, in words, shown right under the headline cards (such as the
+   * intervals of the variance difference and over how many seeds it holds).
+   */
+  uncertainty?: string[];
+  /** Per-group accuracy with 95% intervals (`low`, `high` of each group) is drawn from `groupMetrics`; results over seeds go here. */
+  seeds?: SeedTable;
+  /** Further charts (any Vega-Lite spec), drawn in their own section after the results over seeds. */
+  charts?: { name: string; title: string; spec: Record<string, unknown>; caption?: string }[];
+  /** Each group's share of the drawn faces per epoch (how far resampling moves the rare groups). */
+  groupShare?: GroupShareSeries[];
   /** Sampling probability of each training face used by the DB-VAE (the last epoch's). */
   samplingWeights?: ArrayLike<number>;
   /** Image grids (average face per percentile, most and least represented faces, ...). */

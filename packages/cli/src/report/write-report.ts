@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '@dbvae/backend';
 import { writeDirAtomic } from '../fs-atomic';
 import { writeOutputMarker } from '../output-dir';
 import { REPORT_PALETTE, accuracyVsRiskChart, groupProbabilityChart, lossCurveChart, samplingWeightsChart, type ChartSpec } from './charts';
+import { accuracyVsRiskIntervalChart, describeRiskTrend, groupAccuracyChart, groupShareChart } from './interval-charts';
 import { assembleReportHtml, type ReportBlock, type ReportDocument, type ReportSection, type SummaryCard, type TableBlock, type TextBlock } from './html';
 import { imageGridPng } from './image-grid';
 import { renderChartSvg, svgToPng } from './render';
@@ -25,6 +26,8 @@ export interface WriteReportOptions {
   chartPngs?: boolean;
   /** Pixel density of the chart PNGs. Default 2. */
   pngScale?: number;
+  /** Further text files written beside `index.html` in the same atomic step, by file name (such as `summary.json`). */
+  extraFiles?: Record<string, string>;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -48,27 +51,35 @@ export function planReport(data: ReportData): {
     models.forEach((m, i) => {
       const accs = Object.values(m.metrics.groups).map((g) => g.accuracy);
       const gap = (Math.max(...accs) - Math.min(...accs)) * 100;
-      cards.push({ label: m.model, value: pct(m.metrics.meanAccuracy), detail: `mean accuracy over groups · gap ${gap.toFixed(1)} pp · variance ${(m.metrics.accuracyVariance * 1e4).toFixed(2)} %²`, color: REPORT_PALETTE[i % REPORT_PALETTE.length] });
+      cards.push({ label: m.model, value: pct(m.metrics.meanAccuracy), detail: `mean accuracy over groups · gap ${gap.toFixed(1)} pp · variance ${(m.metrics.accuracyVariance * 1e4).toFixed(2)} %² · one run, see “How sure is this?”`, color: REPORT_PALETTE[i % REPORT_PALETTE.length] });
     });
     const groups = [...new Set(models.flatMap((m) => Object.keys(m.metrics.groups)))];
     const rows: (string | number)[][] = groups.map((g) => {
       const first = models.find((m) => m.metrics.groups[g])?.metrics.groups[g];
       return [g, first?.n ?? '', ...models.flatMap((m) => {
         const s = m.metrics.groups[g];
-        return s ? [s.meanProb.toFixed(3), pct(s.accuracy)] : ['–', '–'];
+        return s ? [s.meanProb.toFixed(3), `${pct(s.accuracy)} (${pct(s.low)}–${pct(s.high)})`] : ['–', '–'];
       })];
     });
     rows.push(['Mean accuracy', '', ...models.flatMap((m) => ['', pct(m.metrics.meanAccuracy)])]);
     rows.push(['Variance (%²)', '', ...models.flatMap((m) => ['', (m.metrics.accuracyVariance * 1e4).toFixed(2)])]);
+    if (data.uncertainty?.length) sections.push({ id: 'uncertainty', title: 'How sure is this?', items: [{ kind: 'text', text: data.uncertainty, list: true }] });
     sections.push({
       id: 'groups',
       title: 'Face detection by group',
       intro: 'Mean predicted face probability on the balanced test faces of each group (light/dark skin × female/male). A fair detector has bars of equal height; debiasing should lift the groups the standard CNN finds hardest.',
       items: [
+        { kind: 'chart', name: 'group-accuracy', spec: groupAccuracyChart(models), caption: 'Accuracy per group with 95% Wilson intervals (the black bars): with about a hundred faces per group, differences of a few points are within the noise.' },
         { kind: 'chart', name: 'group-probabilities', spec: groupProbabilityChart(models), caption: 'Mean face probability per group, standard CNN beside the DB-VAE.' },
-        { kind: 'table', columns: ['Group', 'Faces', ...models.flatMap((m) => [`${m.model} prob.`, `${m.model} acc.`])], rows, caption: 'Accuracy = share of faces with probability ≥ 0.5 (recall on faces). Variance is across groups, in percent squared as in the DB-VAE paper.' },
+        { kind: 'table', columns: ['Group', 'Faces', ...models.flatMap((m) => [`${m.model} prob.`, `${m.model} acc. (95% interval)`])], rows, caption: 'Accuracy = share of faces with probability ≥ 0.5 (recall on faces), with its 95% Wilson interval. Variance is across groups, in percent squared as in the DB-VAE paper.' },
       ],
     });
+  }
+  if (data.seeds) {
+    sections.push({ id: 'seeds', title: 'Over seeds', intro: 'The same comparison repeated with other seeds (data, weights and batches all change): one run is one draw from this spread.', items: [{ kind: 'table', columns: data.seeds.columns, rows: data.seeds.rows, caption: data.seeds.caption }] });
+  }
+  if (data.charts?.length) {
+    sections.push({ id: 'charts', title: 'Charts', items: data.charts.map((c) => ({ kind: 'chart' as const, name: slug(c.name), spec: c.spec, caption: c.caption ? `${c.title}. ${c.caption}` : c.title })) });
   }
   if (data.losses?.length) {
     sections.push({
@@ -83,8 +94,21 @@ export function planReport(data: ReportData): {
     sections.push({
       id: 'risk',
       title: 'Accuracy against risk',
-      intro: 'Test samples sorted by a risk score and cut into equal chunks. With representation bias, accuracy that climbs from left to right means the model is worse on rarely seen faces; with uncertainty, accuracy should fall as uncertainty rises.',
-      items: risks.map((risk) => ({ kind: 'chart' as const, name: `accuracy-vs-${slug(risk)}`, spec: accuracyVsRiskChart(data.accuracyVsRisk!.filter((s) => s.risk === risk)), caption: `Accuracy per ${risk} percentile chunk.` })),
+      intro: 'Test samples sorted by a risk score and cut into equal chunks, with 95% intervals per chunk. If a model is worse on rarely seen faces, accuracy climbs from left to right on the bias chart; if an uncertainty score flags mistakes, accuracy falls from left to right on its chart. The captions say what the curves measured here actually do.',
+      items: risks.map((risk) => {
+        const series = data.accuracyVsRisk!.filter((s) => s.risk === risk);
+        const withCounts = series.every((s) => s.chunks.every((c) => c.count !== undefined && c.count > 0));
+        const trend = withCounts ? series.map(describeRiskTrend).filter(Boolean).join(' ') : '';
+        return { kind: 'chart' as const, name: `accuracy-vs-${slug(risk)}`, spec: withCounts ? accuracyVsRiskIntervalChart(series) : accuracyVsRiskIntervalChartFallback(series), caption: `Accuracy per ${risk} percentile chunk.${trend ? ` ${trend}` : ''}` };
+      }),
+    });
+  }
+  if (data.groupShare?.length) {
+    sections.push({
+      id: 'group-share',
+      title: 'Who gets drawn',
+      intro: 'Each group\'s share of the faces drawn for training, per epoch (the expected share under that epoch\'s sampling probabilities). Uniform sampling draws each group at its frequency in the training set; resampling should lift the rare groups.',
+      items: [{ kind: 'chart', name: 'group-share', spec: groupShareChart(data.groupShare), caption: 'Share of drawn training faces per group and epoch.' }],
     });
   }
   if (data.samplingWeights && data.samplingWeights.length) {
@@ -119,6 +143,11 @@ export function planReport(data: ReportData): {
   if (data.notes?.length) sections.push({ id: 'notes', title: 'Notes', items: [{ kind: 'text', text: data.notes, list: true }] });
   const when = data.generatedAt ?? new Date().toISOString();
   return { doc: { title: data.title, subtitle: data.subtitle, meta: `Generated ${when.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`, cards }, sections };
+}
+
+/** The chart without intervals, for chunks that carry no sample counts. */
+function accuracyVsRiskIntervalChartFallback(series: NonNullable<ReportData['accuracyVsRisk']>): ChartSpec {
+  return accuracyVsRiskChart(series);
 }
 
 /** A section before rendering: charts are still specs and grids still pixels. */
@@ -198,6 +227,11 @@ export async function writeReport(outDir: string, data: ReportData, options: Wri
       sections.push({ id: s.id, title: s.title, intro: s.intro, blocks });
     }
     await writeFile(join(tmp, 'index.html'), assembleReportHtml({ ...doc, sections }));
+    for (const [name, text] of Object.entries(options.extraFiles ?? {})) {
+      if (name.includes('/') || name.includes('\\') || name === 'index.html' || name.startsWith('.')) throw new InvalidArgumentError(`writeReport: extra file name '${name}' must be a plain file name other than index.html.`);
+      await writeFile(join(tmp, name), text);
+      files.push(name);
+    }
     await writeOutputMarker(tmp, 'report', 'writeReport');
   });
   return { indexPath: join(resolve(outDir), 'index.html'), files, sections: planned.map((s) => s.id) };

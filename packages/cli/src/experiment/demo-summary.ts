@@ -1,0 +1,64 @@
+import type { GroupMetricsResult } from '../group-metrics';
+import type { PairedGroupComparison } from '../stats/paired-bootstrap';
+import type { SeedComparison } from '../stats/seed-summary';
+
+/** One model's summary in `summary.json`: fractions, as `dbvae evaluate --json`. */
+export interface SummaryModel {
+  groups: Record<string, { n: number; accuracy: number; low: number; high: number }>;
+  meanAccuracy: number;
+  accuracyVariance: number;
+}
+
+/** `summary.json` of `dbvae demo`, written beside `index.html`. */
+export interface DemoSummary {
+  /** The run's settings. */
+  settings: Record<string, string | number | boolean>;
+  /** The first seed's models (the ones the report's figures show). */
+  models: { standard: SummaryModel; dbvae: SummaryModel };
+  /** The first seed's paired bootstrap over its test faces (DB-VAE minus CNN). */
+  comparison: { meanAccuracyDifference: { estimate: number; low: number; high: number }; accuracyVarianceDifference: { estimate: number; low: number; high: number }; shareVarianceLower: number; method: string };
+  /** When several seeds ran: every seed's models, and the comparison over seeds. */
+  seeds?: { runs: { seed: number; standard: SummaryModel; dbvae: SummaryModel }[]; summary: SeedComparison };
+}
+
+/** The `summary.json` shape of one model's metrics (per group n, accuracy and its 95% interval). */
+export function summaryModel(m: GroupMetricsResult): SummaryModel {
+  return {
+    groups: Object.fromEntries(Object.entries(m.groups).map(([g, s]) => [g, { n: s.n, accuracy: s.accuracy, low: s.low, high: s.high }])),
+    meanAccuracy: m.meanAccuracy,
+    accuracyVariance: m.accuracyVariance,
+  };
+}
+
+/** The paired bootstrap in the summary's shape. */
+export function summaryComparison(c: PairedGroupComparison): DemoSummary['comparison'] {
+  return {
+    meanAccuracyDifference: c.meanAccuracyDifference,
+    accuracyVarianceDifference: c.accuracyVarianceDifference,
+    shareVarianceLower: c.shareVarianceLower,
+    method: `DB-VAE minus CNN; paired percentile bootstrap over the test faces within each group (${c.resamples} resamples): test-set noise of this run only, not the spread over training seeds`,
+  };
+}
+
+const pct = (x: number, d = 1) => `${(x * 100).toFixed(d)}%`;
+const pp = (x: number) => `${(x * 100).toFixed(1)}`;
+const pp2 = (x: number) => `${(x * 1e4).toFixed(0)}`;
+
+/** Sentences that say how sure the comparison is, for the report's headline and the terminal. */
+export function uncertaintySentences(c: PairedGroupComparison, seeds?: SeedComparison): string[] {
+  const v = c.accuracyVarianceDifference;
+  const m = c.meanAccuracyDifference;
+  const lines = [
+    `On this run's test faces the DB-VAE changes the variance of accuracy across groups by ${pp2(v.estimate)} %² (95% interval ${pp2(v.low)} to ${pp2(v.high)}) and the mean accuracy by ${pp(m.estimate)} points (${pp(m.low)} to ${pp(m.high)}); its variance is lower in ${pct(c.shareVarianceLower, 0)} of test-set resamples. These intervals cover only which test faces were drawn, not the training seed.`,
+  ];
+  if (seeds) {
+    const n = seeds.seeds.length;
+    const d = seeds.difference;
+    lines.push(
+      `Over ${n} seeds (${seeds.seeds.join(', ')}): variance ${pp2(seeds.models.standard.accuracyVariance.mean)} %² for the CNN against ${pp2(seeds.models.dbvae.accuracyVariance.mean)} %² for the DB-VAE, a difference of ${pp2(d.accuracyVariance.mean)} %² (95% t-interval ${pp2(d.accuracyVariance.low)} to ${pp2(d.accuracyVariance.high)}); mean accuracy ${pct(seeds.models.standard.meanAccuracy.mean)} against ${pct(seeds.models.dbvae.meanAccuracy.mean)} (difference ${pp(d.meanAccuracy.mean)} points, ${pp(d.meanAccuracy.low)} to ${pp(d.meanAccuracy.high)}). The DB-VAE cuts the variance by at least half with a mean accuracy at least the CNN's in ${seeds.seedsWhereVerdictHolds} of ${n} seeds.`,
+    );
+  } else {
+    lines.push('This is one training seed, and the training seed moves the result more than the test faces do: rerun with --seeds 5 to see the spread over seeds (the CLI README lists the seeds measured).');
+  }
+  return lines;
+}

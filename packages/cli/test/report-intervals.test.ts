@@ -1,0 +1,60 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { planReport, writeReport } from '../src/report/write-report';
+import { accuracyVsRiskIntervalChart, describeRiskTrend, groupAccuracyChart, groupShareChart } from '../src/report/interval-charts';
+import { groupMetrics } from '../src/group-metrics';
+import { wilsonInterval } from '../src/stats/wilson';
+import type { AccuracyVsRiskSeries } from '../src/report/types';
+
+type AnyRec = Record<string, any>;
+
+const chunks = (accs: number[], count: number) => accs.map((accuracy, i) => ({ percentile: (i + 1) * 10, accuracy, count }));
+
+describe('report with intervals', () => {
+  it('describes a curve by what it does: a rising uncertainty curve is called rising, not falling', () => {
+    const rising: AccuracyVsRiskSeries = { risk: 'epistemic', label: 'DB-VAE', chunks: chunks([0.6, 0.7, 0.8, 0.85, 0.9, 0.92, 0.95, 0.97, 0.98, 1], 40) };
+    expect(describeRiskTrend(rising)).toMatch(/^DB-VAE: accuracy rises from 60% \(\d+%–\d+%\) in the first tenth to 100%/);
+    const falling = { ...rising, chunks: [...rising.chunks].reverse().map((c, i) => ({ ...c, percentile: (i + 1) * 10 })) };
+    expect(describeRiskTrend(falling)).toMatch(/accuracy falls from 100%/);
+    const flat = { ...rising, chunks: chunks([0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.92], 40) };
+    expect(describeRiskTrend(flat)).toMatch(/shows no clear change/);
+    // The interval chart's bars are the Wilson intervals of each chunk.
+    const spec = accuracyVsRiskIntervalChart([rising]) as AnyRec;
+    expect(spec.data.values[0]).toMatchObject({ accuracy: 0.6, ...wilsonInterval(24, 40) });
+    const plan = planReport({ title: 't', accuracyVsRisk: [rising] });
+    const item = plan.sections[0]!.items[0] as AnyRec;
+    expect(item.caption).toContain('accuracy rises');
+    expect(plan.sections[0]!.intro).not.toMatch(/should fall/);
+  });
+
+  it('draws per-group accuracy with its Wilson bars and the draw share per group over epochs', () => {
+    const m = groupMetrics([0.9, 0.9, 0.1, 0.8, 0.2, 0.2], ['LF', 'LF', 'LF', 'DF', 'DF', 'DF']);
+    const spec = groupAccuracyChart([{ model: 'CNN', metrics: m }]) as AnyRec;
+    expect(spec.data.values).toEqual([
+      { model: 'CNN', group: 'LF', accuracy: 2 / 3, n: 3, ...wilsonInterval(2, 3) },
+      { model: 'CNN', group: 'DF', accuracy: 1 / 3, n: 3, ...wilsonInterval(1, 3) },
+    ]);
+    const share = groupShareChart([{ model: 'DB-VAE', epochs: [{ epoch: 0, share: { L: 0.9, D: 0.1 } }, { epoch: 1, share: { L: 0.6, D: 0.4 } }] }]) as AnyRec;
+    expect(share.data.values).toContainEqual({ model: 'DB-VAE', epoch: 2, group: 'D', share: 0.4 });
+  });
+
+  it('writes summary.json beside index.html in the same step, and states the uncertainty under the headline', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dbvae-report-int-'));
+    try {
+      const m = groupMetrics([0.9, 0.2, 0.8, 0.7], ['LF', 'LF', 'DM', 'DM']);
+      const written = await writeReport(join(dir, 'r'), { title: 't', groupMetrics: [{ model: 'CNN', metrics: m }], uncertainty: ['One run: the variance difference is within its interval.'], groupShare: [{ model: 'DB-VAE', epochs: [{ epoch: 0, share: { L: 1 } }] }] }, { chartPngs: false, extraFiles: { 'summary.json': '{"a":1}\n' } });
+      expect(written.sections.slice(0, 2)).toEqual(['uncertainty', 'groups']);
+      expect(written.sections).toContain('group-share');
+      expect(await readFile(join(dir, 'r', 'summary.json'), 'utf8')).toBe('{"a":1}\n');
+      expect((await readdir(join(dir, 'r'))).sort()).toEqual(['index.html', 'summary.json']);
+      const html = await readFile(written.indexPath, 'utf8');
+      expect(html).toContain('One run: the variance difference is within its interval.');
+      expect(html).toContain(`50.0% (${(wilsonInterval(1, 2).low * 100).toFixed(1)}%–${(wilsonInterval(1, 2).high * 100).toFixed(1)}%)`);
+      await expect(writeReport(join(dir, 'x'), { title: 't' }, { extraFiles: { '../evil': '' } })).rejects.toThrow(/plain file name/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
