@@ -175,22 +175,25 @@ describe.skipIf(!REDIS && !SHARED_URL)('scoring through BullMQ on a real Redis',
     const server = redis!;
     const out = join(dir, 'redis-restart.csv');
     const log: string[] = [];
-    const worker = workerProcess(server.url, log);
+    let worker: ReturnType<typeof workerProcess> | undefined;
     try {
       const lines: string[] = [];
       const coordinator = runCoordinator({ url: server.url, data, riskModelDir: riskModel, out, chunkSize: 5, shardSize: 10, seed: 4, jobName: `bounce-${RUN}`, pollMs: 200 }, { ...quiet, stderr: { write: (t: string) => lines.push(t) } });
       coordinator.catch(() => undefined);
-      const progress = resumablePaths(out).progress;
-      await until(() => existsSync(progress) && (JSON.parse(readFileSync(progress, 'utf8')) as { unitsDone: number }).unitsDone >= 1, 'a shard to be written');
+      // Restart Redis (no persistence) once every shard is enqueued and before any worker runs, so
+      // every shard is lost whatever the machine's speed: a worker started earlier could finish
+      // them all before the restart on a quiet machine and the test would prove nothing.
+      await until(() => lines.join('').includes('start workers with'), 'the shards to be enqueued');
       await server.stop();
       await new Promise((r) => setTimeout(r, 500));
       await server.start();
+      worker = workerProcess(server.url, log);
       const result = await coordinator;
       expect(result.rows).toBe(N);
       expect(lines.join('')).toMatch(/no longer in Redis/);
       expect(readFileSync(out, 'utf8')).toBe(readFileSync(reference, 'utf8'));
     } finally {
-      kill(worker);
+      if (worker) kill(worker);
     }
   });
 

@@ -48,7 +48,7 @@ describe('report with intervals', () => {
       expect(written.sections.slice(0, 2)).toEqual(['uncertainty', 'groups']);
       expect(written.sections).toContain('group-share');
       expect(await readFile(join(dir, 'r', 'summary.json'), 'utf8')).toBe('{"a":1}\n');
-      expect((await readdir(join(dir, 'r'))).sort()).toEqual(['index.html', 'summary.json']);
+      expect((await readdir(join(dir, 'r'))).sort()).toEqual(['.dbvae-output.json', 'index.html', 'summary.json']);
       const html = await readFile(written.indexPath, 'utf8');
       expect(html).toContain('One run: the variance difference is within its interval.');
       expect(html).toContain(`50.0% (${(wilsonInterval(1, 2).low * 100).toFixed(1)}%–${(wilsonInterval(1, 2).high * 100).toFixed(1)}%)`);
