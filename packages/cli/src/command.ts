@@ -21,7 +21,9 @@ export interface CliIO {
 
 /** Something that emits `SIGINT` and `SIGTERM`, as `process` does. */
 export interface SignalSource {
+  /** Calls `listener` when `signal` arrives. */
   on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  /** Stops calling a listener added with `on`. */
   removeListener(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
 }
 

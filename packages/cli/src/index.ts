@@ -12,7 +12,7 @@ export { CliError, UsageError, InputError, NotAvailableError, OutputError, Inter
 export { writeFileAtomic, writeDirAtomic, makeDirs } from './fs-atomic';
 export { claimOutput, withOutputs, writeOutputMarker, outputKindOf, OUTPUT_MARKER, type OutputClaim, type ClaimedOutput, type OutputKind, type OutputMarker } from './output-dir';
 export { acquireOutputLock, cleanLeftovers, lockPathOf, isProcessAlive, type OutputLock, type LockOwner } from './lock';
-export { CHECKPOINT_DIR, type TrainCheckpointState } from './train-checkpoint';
+export { CHECKPOINT_DIR, type TrainCheckpointState, type MetricsStep, type MetricsEpoch } from './train-checkpoint';
 export { ProgressBar, formatSeconds, type ProgressBarOptions, type ProgressOutput } from './progress';
 export { groupMetrics, type GroupMetricsResult, type GroupStats, type GroupMetricsOptions } from './group-metrics';
 export { formatRiskScores, writeRiskScores, riskFormatFromPath, type RiskScoreRow, type RiskScoreFormat } from './risk-output';

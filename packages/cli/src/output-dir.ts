@@ -13,7 +13,9 @@ export type OutputKind = 'model' | 'synth' | 'report';
 
 /** Contents of {@link OUTPUT_MARKER}. */
 export interface OutputMarker {
+  /** Format tag: marks the folder as written by `dbvae`. */
   format: 'dbvae-output';
+  /** What the folder holds. */
   kind: OutputKind;
   /** The command that wrote it. */
   command: string;

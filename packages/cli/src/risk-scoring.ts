@@ -47,15 +47,19 @@ export function wrapOptionsFor(kind: WrapperKind, seed: number): WrapOptions {
 
 /** Packed RGB uint8 images (`n x height x width x 3`) with their labels: the set a risk is fitted on. */
 export interface RiskFitData {
+  /** The images, packed row-major RGB (`n * height * width * 3` bytes). */
   images: Uint8Array;
   /** One label per image (1 face, 0 not a face). */
   labels: Uint8Array;
+  /** Image height in pixels. */
   height: number;
+  /** Image width in pixels. */
   width: number;
 }
 
 /** Options of {@link fitRisk}. */
 export interface FitRiskOptions {
+  /** Which risk wrapper to fit around the model. */
   wrapper: WrapperKind;
   /** Passes over the fit set. */
   epochs: number;
@@ -163,13 +167,19 @@ export async function fitWrapped(model: tf.LayersModel, data: RiskFitData, optio
 
 /** A chunk of images to score: packed RGB uint8 with optional per-image metadata. */
 export interface RiskChunk {
+  /** The images, packed row-major RGB (`n * height * width * 3` bytes). */
   images: Uint8Array;
+  /** Image height in pixels. */
   height: number;
+  /** Image width in pixels. */
   width: number;
   /** Index of the chunk's first image in the whole data set (the rows' `index`). Default 0. */
   offset?: number;
+  /** One label per image, copied into the rows' `label`. */
   labels?: ArrayLike<number>;
+  /** One file name per image, copied into the rows' `file`. */
   files?: readonly string[];
+  /** One group name (or undefined) per image, copied into the rows' `group`. */
   groups?: readonly (string | undefined)[];
 }
 

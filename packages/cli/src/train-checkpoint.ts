@@ -13,27 +13,73 @@ export const CHECKPOINT_DIR = 'checkpoint';
 const STATE_FILE = 'state.json';
 const SAMPLING_FILE = 'sampling.bin';
 
-/** A step or epoch as `metrics.json` records it. */
-export type MetricsStep = { epoch: number; step: number; total: number; classification: number; kl?: number; reconstruction?: number };
+/** A training step as `metrics.json` records it. */
+export type MetricsStep = {
+  /** Epoch of the step (0-based). */
+  epoch: number;
+  /** Step within the epoch (0-based). */
+  step: number;
+  /** Total (weighted) loss of the step. */
+  total: number;
+  /** Classification loss term. */
+  classification: number;
+  /** KL term (DB-VAE only). */
+  kl?: number;
+  /** Reconstruction term (DB-VAE only). */
+  reconstruction?: number;
+};
 /** An epoch as `metrics.json` records it. */
-export type MetricsEpoch = { epoch: number; total: number; classification: number; kl?: number; reconstruction?: number; seconds: number; imagesPerSecond: number; effectiveSampleSize?: number; groupShare?: Record<string, number> };
+export type MetricsEpoch = {
+  /** The epoch (0-based). */
+  epoch: number;
+  /** Mean total (weighted) loss over the epoch's steps. */
+  total: number;
+  /** Mean classification term. */
+  classification: number;
+  /** Mean KL term (DB-VAE only). */
+  kl?: number;
+  /** Mean reconstruction term (DB-VAE only). */
+  reconstruction?: number;
+  /** Wall time of the epoch, in seconds. */
+  seconds: number;
+  /** Training throughput. */
+  imagesPerSecond: number;
+  /** DB-VAE: effective sample size of the epoch's resampling probabilities over the faces. */
+  effectiveSampleSize?: number;
+  /** DB-VAE with SynthFaces attributes: each group's expected share of the drawn faces. */
+  groupShare?: Record<string, number>;
+};
 
 /** `checkpoint/state.json`: where a `dbvae train` run stands, and everything needed to continue it. */
 export interface TrainCheckpointState {
+  /** Format tag, so other JSON files are not mistaken for a checkpoint. */
   format: 'dbvae-train-checkpoint';
+  /** Format version; only 1 is read. */
   version: 1;
   /** The run's settings (`dbvae train` flags, paths absolute). */
-  settings: Record<string, unknown> & { data: string; model: 'standard' | 'dbvae'; epochs: number; learningRate: number };
+  settings: Record<string, unknown> & {
+    /** Absolute path of the training data. */
+    data: string;
+    /** Which model is trained. */
+    model: 'standard' | 'dbvae';
+    /** Epochs the run trains in all. */
+    epochs: number;
+    /** Optimizer learning rate. */
+    learningRate: number;
+  };
   /** Where to continue: epoch and step, with the epoch's loss sums (sampling probabilities in `sampling.bin`). */
   position: Omit<TrainingPosition, 'samplingProbabilities'>;
   /** Steps and epochs recorded so far, as in `metrics.json`. */
   steps: MetricsStep[];
+  /** Completed epochs recorded so far, as in `metrics.json`. */
   epochs: MetricsEpoch[];
+  /** Training warnings raised so far (such as posterior collapse), carried into `metrics.json`. */
   warnings: string[];
   /** Seconds of training before this checkpoint. */
   seconds: number;
   /** Size of the data file when training started (a changed file cannot be resumed exactly). */
   dataBytes: number;
+  /** When the checkpoint was written (ISO 8601). */
   savedAt: string;
 }
 

@@ -176,7 +176,15 @@ class FileListSource implements ImageSource {
  * are skipped; relative paths are relative to the list's folder.
  * @returns The paths as written and their absolute forms.
  */
-export function parseImageList(text: string, listPath: string): { names: string[]; absolute: string[] } {
+export function parseImageList(
+  text: string,
+  listPath: string,
+): {
+  /** The paths as written in the list, in order. */
+  names: string[];
+  /** The same paths made absolute (relative ones resolved against the list's folder). */
+  absolute: string[];
+} {
   const base = dirname(resolve(listPath));
   const names: string[] = [];
   for (const raw of text.split(/\r?\n/)) {

@@ -48,7 +48,12 @@ export interface CovarianceBootstrapOptions {
 /** What {@link covarianceBootstrap} returns. */
 export interface CovarianceBootstrap {
   /** The walked attribute. */
-  target: { index: number; name: string };
+  target: {
+    /** Its index among the classifier's outputs. */
+    index: number;
+    /** Its attribute name (`attr<index>` when the classifier gives none). */
+    name: string;
+  };
   /** Every other attribute, ordered by the estimate's `|covariance|`, largest first. */
   ranking: RankedCovariate[];
   /** Resamples drawn. */

@@ -75,7 +75,16 @@ export interface TrainingPosition {
   /** Largest / smallest of those probabilities. */
   samplingWeightRange?: [number, number];
   /** Sums of the loss terms over the steps done, for the epoch's means. */
-  lossSums: { total: number; classification: number; kl: number; reconstruction: number };
+  lossSums: {
+    /** Sum of the total (weighted) loss. */
+    total: number;
+    /** Sum of the classification loss term. */
+    classification: number;
+    /** Sum of the KL divergence term. */
+    kl: number;
+    /** Sum of the reconstruction loss term. */
+    reconstruction: number;
+  };
 }
 
 /** What a training call returns. */

@@ -113,7 +113,10 @@ export interface ComposedWrapperOptions {
    * Which named estimate becomes `epistemic` when several exist (VAE and MC dropout):
    * default `'epistemic.vae'`. Every estimate stays readable in `RiskTensor.named`.
    */
-  combine?: { epistemic?: NamedRisk };
+  combine?: {
+    /** The named estimate reported as `epistemic`, e.g. `'epistemic.vae'` or `'epistemic.mcDropout'`. */
+    epistemic?: NamedRisk;
+  };
   /** Seed of head initialisers, VAE noise, dropout masks and histogram subsampling. Default 0. */
   seed?: number;
 }

@@ -20,6 +20,7 @@ export interface OutputHead {
    * convolution with a sigmoid, say): losses then run on clipped probabilities, as Keras does.
    */
   logitsInput?: Sym;
+  /** Maps a value of `logitsInput` to the pre-activation logits (see `logitsInput`). */
   toLogits?: (input: tf.Tensor) => tf.Tensor;
 }
 

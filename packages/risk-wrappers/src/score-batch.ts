@@ -6,7 +6,9 @@ import type { NamedRisk } from './risk-tensor';
 
 /** Plain input for {@link scoreBatch}: values (row-major) and the full shape `[n, ...]`, e.g. images `[n, h, w, c]` in [0, 1]. */
 export interface PlainBatch {
+  /** The values, row-major; length is the product of `shape`. */
   data: ArrayLike<number>;
+  /** The full shape `[n, ...]`, batch dimension first. */
   shape: number[];
 }
 
@@ -46,6 +48,7 @@ export interface RiskRow {
 
 /** What {@link scoreBatch} returns: rows plus which model produced `prediction`. */
 export interface ScoredBatch {
+  /** One row of scores per input sample, in input order. */
   rows: RiskRow[];
   /**
    * `'model'`: `prediction` is the user's frozen model's own output (post-hoc wrappers);

@@ -13,24 +13,35 @@ export type ExperimentGrid = 'table1' | 'ablation';
 export interface ExperimentOptions {
   /** Folder of the results (resumable). */
   out: string;
+  /** Which grid of settings to run. */
   grid: ExperimentGrid;
   /** First seed. */
   seed: number;
   /** Number of seeds: seed, seed + 1, ... */
   seeds: number;
+  /** Training images per seed (half faces). */
   n: number;
+  /** Balanced test faces per group. */
   testPerGroup: number;
+  /** Training epochs of every model. */
   epochs: number;
+  /** Images per training step. */
   batchSize: number;
+  /** Latent size of the VAE classifiers. */
   latentDim: number;
+  /** How latent dimensions combine into resampling weights: 'max' (the lab's) or 'product' (the paper's). */
   combine: 'max' | 'product';
   /** Tempering; undefined = the latent size for the product rule, 1 for max. */
   temperature?: number;
+  /** Uniform share mixed into the resampling weights. */
   uniformMix: number;
+  /** Weight of the DB-VAE's KL term. */
   klWeight: number;
   /** Weight of the DB-VAE's reconstruction term. */
   reconstructionWeight: number;
+  /** P(dark skin) among training faces: how rare the rare group is. */
   darkSkin: number;
+  /** Share of non-faces drawn with dark-skin colours (decoys). */
   spuriousFraction: number;
   /** Alphas of the Table-1 grid. Default the paper's 0.1, 0.05, 0.01, 0.001. */
   alphas: number[];

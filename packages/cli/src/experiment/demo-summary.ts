@@ -4,8 +4,23 @@ import type { SeedComparison } from '../stats/seed-summary';
 
 /** One model's summary in `summary.json`: fractions, as `dbvae evaluate --json`. */
 export interface SummaryModel {
-  groups: Record<string, { n: number; accuracy: number; low: number; high: number }>;
+  /** Per test group: its accuracy with a 95% interval. */
+  groups: Record<
+    string,
+    {
+      /** Test faces in the group. */
+      n: number;
+      /** Share of them detected as faces (recall on faces). */
+      accuracy: number;
+      /** Lower end of the accuracy's 95% interval. */
+      low: number;
+      /** Upper end of the accuracy's 95% interval. */
+      high: number;
+    }
+  >;
+  /** Mean of the groups' accuracies. */
   meanAccuracy: number;
+  /** Population variance of the groups' accuracies. */
   accuracyVariance: number;
 }
 
@@ -14,11 +29,51 @@ export interface DemoSummary {
   /** The run's settings. */
   settings: Record<string, string | number | boolean>;
   /** The first seed's models (the ones the report's figures show). */
-  models: { standard: SummaryModel; dbvae: SummaryModel };
+  models: {
+    /** The standard CNN. */
+    standard: SummaryModel;
+    /** The DB-VAE. */
+    dbvae: SummaryModel;
+  };
   /** The first seed's paired bootstrap over its test faces (DB-VAE minus CNN). */
-  comparison: { meanAccuracyDifference: { estimate: number; low: number; high: number }; accuracyVarianceDifference: { estimate: number; low: number; high: number }; shareVarianceLower: number; method: string };
+  comparison: {
+    /** Difference of mean accuracy across groups, DB-VAE minus CNN. */
+    meanAccuracyDifference: {
+      /** The difference on the test faces as drawn. */
+      estimate: number;
+      /** Lower end of its 95% bootstrap interval. */
+      low: number;
+      /** Upper end of its 95% bootstrap interval. */
+      high: number;
+    };
+    /** Difference of the variance of accuracy across groups, DB-VAE minus CNN. */
+    accuracyVarianceDifference: {
+      /** The difference on the test faces as drawn. */
+      estimate: number;
+      /** Lower end of its 95% bootstrap interval. */
+      low: number;
+      /** Upper end of its 95% bootstrap interval. */
+      high: number;
+    };
+    /** Share of resamples where the DB-VAE's variance is lower than the CNN's. */
+    shareVarianceLower: number;
+    /** What the interval covers, in words. */
+    method: string;
+  };
   /** When several seeds ran: every seed's models, and the comparison over seeds. */
-  seeds?: { runs: { seed: number; standard: SummaryModel; dbvae: SummaryModel }[]; summary: SeedComparison };
+  seeds?: {
+    /** Each seed's models. */
+    runs: {
+      /** The training seed. */
+      seed: number;
+      /** The standard CNN trained with it. */
+      standard: SummaryModel;
+      /** The DB-VAE trained with it. */
+      dbvae: SummaryModel;
+    }[];
+    /** Both models over the seeds, and their difference, with t-intervals. */
+    summary: SeedComparison;
+  };
 }
 
 /** The `summary.json` shape of one model's metrics (per group n, accuracy and its 95% interval). */

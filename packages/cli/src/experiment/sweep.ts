@@ -18,27 +18,39 @@ export interface SweepSetting {
 
 /** A sweep: the data, the rows and the seeds. */
 export interface SweepPlan {
+  /** How each seed's data is generated. */
   data: SynthDataSettings;
+  /** The rows: one model setting each. */
   settings: SweepSetting[];
+  /** The seeds every setting is run with. */
   seeds: number[];
 }
 
 /** What one finished cell (setting x seed) stored. */
 export interface CellRecord {
+  /** Id of the cell's {@link SweepSetting}. */
   setting: string;
+  /** The cell's seed. */
   seed: number;
+  /** Accuracy per test group and its summaries. */
   metrics: GroupMetricsResult;
   /** Per epoch each group's share of the drawn faces (DB-VAE network only). */
   sampling: VariantOutcome['sampling'];
+  /** Wall-clock seconds of training. */
   seconds: number;
 }
 
 /** One row of the Table-1 layout: mean accuracy and variance across groups, as means over seeds with 95% t-intervals (fractions). */
 export interface SweepRow {
+  /** Id of the row's setting. */
   id: string;
+  /** Row label. */
   label: string;
+  /** Seeds whose cells the row summarises. */
   seeds: number[];
+  /** Mean accuracy across groups: mean over seeds with its t-interval. */
   meanAccuracy: MeanInterval;
+  /** Variance of accuracy across groups: mean over seeds with its t-interval. */
   accuracyVariance: MeanInterval;
   /** Per group: mean accuracy over seeds with its t-interval. */
   groups: Record<string, MeanInterval>;

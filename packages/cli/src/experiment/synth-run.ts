@@ -23,16 +23,23 @@ export type VariantKind = 'standard' | 'vae' | 'dbvae';
 
 /** One model's training settings. `vae` is the DB-VAE's network trained without resampling. */
 export interface VariantSettings {
+  /** Which classifier to train. */
   kind: VariantKind;
+  /** Training epochs. */
   epochs: number;
+  /** Images per training step. */
   batchSize: number;
+  /** Latent size (VAE networks only). */
   latentDim: number;
+  /** Debiasing strength alpha (smoothing of the latent histograms; DB-VAE only). */
   alpha: number;
+  /** How latent dimensions combine into resampling weights: 'max' (the lab's) or 'product' (the paper's). */
   combine: 'max' | 'product';
   /** Tempering of the resampling weights (1 = none). */
   temperature: number;
   /** Uniform share mixed into the resampling weights. */
   uniformMix: number;
+  /** Weight of the KL term. */
   klWeight: number;
   /** Weight of the reconstruction term (1 = the lab's loss). Default 1. */
   reconstructionWeight?: number;
@@ -40,8 +47,11 @@ export interface VariantSettings {
 
 /** A seed's generated data, shared by the models trained on it. */
 export interface PreparedSynthData {
+  /** The generated training images with their attributes. */
   train: SynthFacesData;
+  /** The balanced test faces (`testPerGroup` per group). */
   test: SynthFacesData;
+  /** `train` as a dataset the trainers draw batches from. */
   dataset: FaceDataset;
   /** Group of each test face. */
   testGroups: string[];
@@ -51,11 +61,19 @@ export interface PreparedSynthData {
 
 /** What training and testing one variant measured. */
 export interface VariantOutcome {
+  /** Accuracy per group of the test faces and their summaries. */
   metrics: GroupMetricsResult;
   /** Face probability of each test face. */
   probabilities: Float32Array;
   /** Per epoch: expected share of drawn faces per group and the effective sample size (DB-VAE network only). */
-  sampling: { epoch: number; groupShare: Record<string, number>; effectiveSampleSize: number }[];
+  sampling: {
+    /** The epoch (0-based). */
+    epoch: number;
+    /** Each group's expected share of the faces drawn that epoch. */
+    groupShare: Record<string, number>;
+    /** Effective sample size of the epoch's resampling probabilities (NaN when not recorded). */
+    effectiveSampleSize: number;
+  }[];
   /** Wall-clock seconds of training. */
   seconds: number;
 }
@@ -100,8 +118,11 @@ export function samplingOf(epochs: readonly EpochRecord[]): VariantOutcome['samp
 
 /** A trained model handed to `runVariant`'s `keep` hook, with its training history. */
 export interface KeptModel {
+  /** The trained standard classifier (`kind: 'standard'`). */
   classifier?: TF.LayersModel;
+  /** The trained VAE classifier (`kind: 'vae'` or `'dbvae'`). */
   dbvae?: DBVAE;
+  /** Its training history. */
   history: TrainingHistory;
 }
 

@@ -15,8 +15,11 @@ export class QueueConnectionError extends CliError {
 
 /** Host, port and database of a `redis://HOST:PORT/DB` URL. */
 export interface QueueAddress {
+  /** Redis host name or address. */
   host: string;
+  /** Redis port (default 6379). */
   port: number;
+  /** Redis database number (default 0). */
   db: number;
   /** Password from `redis://:password@host`, if any. */
   password?: string;

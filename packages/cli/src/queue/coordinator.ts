@@ -29,9 +29,11 @@ export interface CoordinatorOptions {
   riskModelDir: string;
   /** Output `.csv` / `.json` (on this machine). */
   out: string;
+  /** Images per chunk (the unit of seeding, as in single-process scoring). */
   chunkSize: number;
   /** Images per shard (a multiple of `chunkSize`). */
   shardSize: number;
+  /** Run seed (part of the run's identity). */
   seed: number;
   /** Job name; default derived from the run's identity and output, so a rerun finds its job. */
   jobName?: string;
@@ -45,11 +47,15 @@ export interface CoordinatorOptions {
 
 /** What a finished coordinated run wrote. */
 export interface CoordinatorResult {
+  /** Rows in the output (one per image scored). */
   rows: number;
+  /** Rows with an `error` instead of scores, among the shards written by this run. */
   failed: number;
+  /** Shards the data was split into. */
   shards: number;
   /** Shards that an earlier coordinator had already written. */
   resumedShards: number;
+  /** The job name used (pass it to a rerun to resume). */
   jobName: string;
 }
 

@@ -11,6 +11,7 @@ export interface ShardObserverHandlers {
 
 /** A watcher of the shard queue's events: never a worker, never a producer. */
 export interface ShardObserver {
+  /** Stops watching and closes the observer's own Redis connection. */
   close(): Promise<void>;
 }
 

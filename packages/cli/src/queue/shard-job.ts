@@ -29,6 +29,7 @@ export interface ShardJobData {
 
 /** Result of a shard job: its rows, in input order (failed images carry `error`). */
 export interface ShardJobResult {
+  /** One row per image of the shard, in input order. */
   rows: RiskScoreRow[];
 }
 

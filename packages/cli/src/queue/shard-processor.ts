@@ -14,7 +14,12 @@ export interface ShardProcessorContext {
   /** `@dbvae/cli` version of this worker. */
   version: string;
   /** Loads a risk model folder (once per process: callers cache it). */
-  loadRiskModel(dir: string): Promise<{ id: string; scorer: ChunkScorer }>;
+  loadRiskModel(dir: string): Promise<{
+    /** Fingerprint of the folder's files (see `LoadedRiskModel.id`). */
+    id: string;
+    /** Scores chunks with the model. */
+    scorer: ChunkScorer;
+  }>;
   /** Opens the data (once per shard). */
   openSource(path: string, size: [number, number]): Promise<import('@dbvae/core-data').ImageSource>;
   /** Input size of a risk model folder. */

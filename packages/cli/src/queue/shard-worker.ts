@@ -31,7 +31,10 @@ export interface ShardWorkerOptions {
  * A process-wide context for {@link processShard}: the backend is initialised once and each
  * risk model folder is loaded once, then reused by every shard.
  */
-export function workerContext(version: string): ShardProcessorContext & { dispose(): void } {
+export function workerContext(version: string): ShardProcessorContext & {
+  /** Frees every risk model loaded so far. */
+  dispose(): void;
+} {
   const models = new Map<string, Promise<LoadedRiskModel>>();
   let backend: Promise<unknown> | undefined;
   return {

@@ -73,7 +73,12 @@ export interface GroupShareSeries {
   /** Model name, such as `'DB-VAE'`. */
   model: string;
   /** Per epoch (0-based): share per group, summing to 1. */
-  epochs: { epoch: number; share: Record<string, number> }[];
+  epochs: {
+    /** The epoch (0-based). */
+    epoch: number;
+    /** Each group's share of the faces drawn that epoch. */
+    share: Record<string, number>;
+  }[];
 }
 
 /** Results over several seeds, drawn as a table in the report. */
@@ -108,7 +113,16 @@ export interface ReportData {
   /** Per-group accuracy with 95% intervals (`low`, `high` of each group) is drawn from `groupMetrics`; results over seeds go here. */
   seeds?: SeedTable;
   /** Further charts (any Vega-Lite spec), drawn in their own section after the results over seeds. */
-  charts?: { name: string; title: string; spec: Record<string, unknown>; caption?: string }[];
+  charts?: {
+    /** Name of the chart, slugged into its file name (`<name>.png`). */
+    name: string;
+    /** Title shown with the chart (leads its caption). */
+    title: string;
+    /** The Vega-Lite spec. */
+    spec: Record<string, unknown>;
+    /** Text shown under the chart after the title. */
+    caption?: string;
+  }[];
   /** Each group's share of the drawn faces per epoch (how far resampling moves the rare groups). */
   groupShare?: GroupShareSeries[];
   /** Sampling probability of each training face used by the DB-VAE (the last epoch's). */

@@ -7,7 +7,9 @@ import { RISK_COLUMNS, riskFileHead, riskFileRow, riskFileTail, riskFormatFromPa
 
 /** Contents of the progress file kept beside a partial output (`<out>.progress.json`). */
 export interface ScoringProgress {
+  /** Format tag, so other JSON files are not mistaken for a progress file. */
   format: 'dbvae-risk-progress';
+  /** Format version (1). */
   version: 1;
   /** What the run scores and how: a resumed run must match it exactly. */
   identity: Record<string, unknown>;
@@ -22,7 +24,12 @@ export interface ScoringProgress {
 }
 
 /** Paths of the files a resumable output keeps beside `out` while it runs. */
-export function resumablePaths(out: string): { partial: string; progress: string } {
+export function resumablePaths(out: string): {
+  /** `<out>.partial.ndjson`: the rows of the finished units. */
+  partial: string;
+  /** `<out>.progress.json`: the {@link ScoringProgress}. */
+  progress: string;
+} {
   return { partial: `${out}.partial.ndjson`, progress: `${out}.progress.json` };
 }
 

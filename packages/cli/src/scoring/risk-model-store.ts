@@ -11,7 +11,9 @@ import type { ChunkScorer, ScoredImage } from './chunk-scorer';
  * `wrapper/` and `dbvae-risk.json`) by `--save-risk-model`: what the CLI needs to score with it.
  */
 export interface RiskModelManifest {
+  /** Format tag, so other JSON files are not mistaken for a risk model. */
   format: 'dbvae-risk-model';
+  /** Format version; only 1 is read. */
   version: 1;
   /** Version of `@dbvae/cli` that fitted it. */
   cliVersion: string;
@@ -34,6 +36,7 @@ export const RISK_MODEL_MANIFEST = 'dbvae-risk-model.json';
 
 /** A fitted risk model loaded for scoring. */
 export interface LoadedRiskModel {
+  /** The folder's `dbvae-risk-model.json`. */
   manifest: RiskModelManifest;
   /** Fingerprint of the folder's files (SHA-256, hex): two folders with equal ids score alike. */
   id: string;

@@ -5,6 +5,7 @@ import { scoreChunk } from './score-range';
 
 /** Options of {@link scoreInOrder}. */
 export interface ScoreInOrderOptions {
+  /** The images to score, read chunk by chunk. */
   source: ImageSource;
   /** Scores a chunk; called for up to `parallel` chunks at once (a thread pool, or the main thread). */
   scorer: ChunkScorer;

@@ -30,11 +30,17 @@ export interface ScoreToFileOptions {
    * A scorer already started for `riskModelDir` (e.g. a thread pool kept across runs), used
    * instead of starting one; `parallel` chunks are kept in flight. It is not closed here.
    */
-  scorer?: { scorer: ChunkScorer; parallel: number };
+  scorer?: {
+    /** The started scorer. */
+    scorer: ChunkScorer;
+    /** Chunks kept in flight at once. */
+    parallel: number;
+  };
 }
 
 /** What a finished scoring run wrote. */
 export interface ScoreToFileResult {
+  /** Rows written (one per image, failed ones included). */
   rows: number;
   /** Rows with an `error` instead of scores. */
   failed: number;

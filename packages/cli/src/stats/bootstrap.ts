@@ -24,7 +24,14 @@ export interface BootstrapOptions {
  * @example
  * bootstrapInterval([0.9, 0.95, 0.85], (s) => s.reduce((a, b) => a + b) / s.length);
  */
-export function bootstrapInterval(values: ArrayLike<number>, statistic: (sample: Float64Array) => number, options: BootstrapOptions = {}): Interval & { estimate: number } {
+export function bootstrapInterval(
+  values: ArrayLike<number>,
+  statistic: (sample: Float64Array) => number,
+  options: BootstrapOptions = {},
+): Interval & {
+  /** The statistic on the observed sample. */
+  estimate: number;
+} {
   const { resamples = 2000, level = 0.95, seed = 0 } = options;
   const n = values.length;
   if (n < 1) throw new InvalidArgumentError('bootstrapInterval: the sample is empty.');

@@ -50,8 +50,11 @@ export function meanInterval(values: ArrayLike<number>): MeanInterval {
 
 /** The across-group summary of one model on one seed (fractions, as `groupMetrics`). */
 export interface SeedMetrics {
+  /** The training seed. */
   seed: number;
+  /** Mean of the groups' accuracies. */
   meanAccuracy: number;
+  /** Population variance of the groups' accuracies. */
   accuracyVariance: number;
 }
 
@@ -60,9 +63,22 @@ export interface SeedComparison {
   /** Seeds, in order. */
   seeds: number[];
   /** Per model: mean accuracy and variance across groups, each as a mean over seeds with a 95% t-interval. */
-  models: Record<'standard' | 'dbvae', { meanAccuracy: MeanInterval; accuracyVariance: MeanInterval }>;
+  models: Record<
+    'standard' | 'dbvae',
+    {
+      /** Mean accuracy across groups, over seeds. */
+      meanAccuracy: MeanInterval;
+      /** Variance of accuracy across groups, over seeds. */
+      accuracyVariance: MeanInterval;
+    }
+  >;
   /** Paired per-seed differences, DB-VAE minus CNN: mean accuracy and accuracy variance, with 95% t-intervals. */
-  difference: { meanAccuracy: MeanInterval; accuracyVariance: MeanInterval };
+  difference: {
+    /** Per-seed difference of mean accuracy, over seeds. */
+    meanAccuracy: MeanInterval;
+    /** Per-seed difference of accuracy variance, over seeds. */
+    accuracyVariance: MeanInterval;
+  };
   /** Per-seed ratio of the DB-VAE's accuracy variance to the CNN's (below 0.5: cut by at least half). */
   varianceRatio: MeanInterval;
   /** Seeds where the DB-VAE cuts the variance by at least half and its mean accuracy is not lower. */
