@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { InvalidArgumentError } from '@dbvae/backend';
-import { DatasetError, Hdf5LayoutError } from './errors';
+import { DatasetError } from './errors';
 import { closeQuietly, hasHdf5Signature, openLabLayout, readLabRows, type OpenLabLayout } from './hdf5';
 import { decodeResize, listImages } from './image-folder';
 
