@@ -1,6 +1,5 @@
 import { InvalidArgumentError, ShapeError, createRandom, tf, type Random } from '@dbvae/backend';
 import { freshOptimizer, type CompileOptions, type OptimizerSpec } from './compile-options';
-import { buildMirrorDecoder } from './decoder';
 import { RiskWrapperError, SerializationError, UnsupportedModelError } from './errors';
 import { FeatureHistogram } from './feature-histogram';
 import { ancestorLayers, featureTensor, freshLayerCopy, rebuildGraph, type FeatureLayer } from './graph';
@@ -8,111 +7,17 @@ import { McDropout } from './mc-dropout';
 import { detectOutputHead, type OutputActivation, type OutputHead } from './output-activation';
 import { RiskModel, assertFinite, sliceRows, toTensorList, type BatchOptions, type FitOptions, type History, type ModelInput } from './risk-model';
 import type { NamedRisk, RiskFields } from './risk-tensor';
-import { loadArtifacts, saveArtifacts, type WrapperArtifacts } from './serialization';
-import { logitNll, outputProbabilities, planTask, taskLossFn, type TaskPlan } from './task-loss';
+import { saveArtifacts, type WrapperArtifacts } from './serialization';
+import type { ComposedWrapperOptions, DropoutSpec, ModelSource, RiskMode } from './risk-options';
+import { WRAPPER_KINDS, isRestored, loadRiskWrapper, restoredSource } from './wrapper-registry';
+import { outputProbabilities, planTask, taskLossFn, type TaskPlan } from './task-loss';
 import { classificationSummaries } from './uncertainty-summaries';
+import { MveHead } from './heads/mve-head';
+import { VaeHead, type VaeSupport } from './heads/vae-head';
+import type { HeadStep, HeadTask } from './heads/risk-head';
 
-/** A model a wrapper can take: a tfjs layers model (trainable), or an inference-only `GraphModel` or function. */
-export type ModelSource = tf.LayersModel | tf.GraphModel | ((x: tf.Tensor) => tf.Tensor);
-
-/**
- * How a wrapper treats the user's model.
- * - `'post-hoc'` (the default): the model is **frozen**: its weights never change and
- *   `predict(x).yHat` equals `model.predict(x)` exactly. `fit(x, y)` fits only what the risks
- *   need (histogram, VAE heads and decoder, MVE head) on the data you pass. Where a method
- *   needs training of the model itself (MC dropout inserted into a model trained without it,
- *   ensembles), a **copy** is trained and only the risk is read from it (`retrainsCopies`).
- * - `'joint'`: Capsa's way: the wrapper trains the user's model together with the risk
- *   parts (shared layers), for training a model from scratch with its risks.
- */
-export type RiskMode = 'post-hoc' | 'joint';
-
-/** Histogram (representation bias) settings. */
-export interface HistogramSpec {
-  /** Vectors kept in the queue. Default 2000. */
-  queueSize?: number;
-  /** Bins per dimension. Default 5. */
-  numBins?: number;
-  /** Added to each bin probability (also the probability of a value outside the fitted range). Default 1e-8. */
-  epsilon?: number;
-  /** What the histogram sees: hidden `features` (default), raw `input`, or the VAE's `latent` means. */
-  source?: 'features' | 'input' | 'latent';
-  /**
-   * Only `'logProb'` (the default): `bias` is the log joint bin probability. The old `'prob'`
-   * (Capsa's `exp` of it) underflows to 0 on wide features and is refused.
-   */
-  score?: 'logProb';
-}
-
-/** VAE (epistemic) settings. */
-export interface VaeSpec {
-  /** Latent dimension. Default 16. */
-  latentDim?: number;
-  /** A decoder model `[latentDim] -> input shape`, or `'auto'` for convolutional extractors. Default: mirrored dense decoder. */
-  decoder?: tf.LayersModel | 'auto';
-  /** Weight of the KL term. Default 1 (the ELBO). */
-  klWeight?: number;
-  /**
-   * Weight of the whole VAE loss relative to the task loss in `'joint'` mode. Default 0.01:
-   * at weight 1 the reconstruction of an image dominates the shared layers and costs the
-   * classifier accuracy (issue 13: a CNN at 0.57-0.91 instead of 1.00). Ignored in post-hoc
-   * mode, where the VAE loss is the only loss of the heads and decoder.
-   */
-  weight?: number;
-  /** Apply the VAE loss (and fill the histogram) only for samples whose first target equals this class (the DB-VAE's faces-only mask). */
-  onlyClass?: number;
-}
-
-/** MVE (aleatoric) settings. */
-export interface MveSpec {
-  /**
-   * Classification (sampled-logit cross-entropy with the compiled loss) instead of regression
-   * (Gaussian NLL). Default: inferred from the compiled loss (a cross-entropy means classification).
-   */
-  classification?: boolean;
-  /** Logit samples per step for classification. Default 10. */
-  samples?: number;
-}
-
-/** MC dropout (epistemic) settings. */
-export interface DropoutSpec {
-  /** Drop probability. Default 0.1 (Capsa's). */
-  rate?: number;
-  /** Stochastic passes at prediction. Default 20 (Capsa's). */
-  passes?: number;
-  /**
-   * `insert` (default): add dropout after every dense layer and spatial dropout after every
-   * convolution, except after inputs and outputs (post-hoc: into a trained copy of the model).
-   * `own`: make the model's own Dropout layers stochastic at prediction (no training needed).
-   * (Called `mode` before 0.2; `mode` now names the post-hoc/joint choice.)
-   */
-  placement?: 'insert' | 'own';
-}
-
-/** Options of {@link ComposedWrapper}: any combination of the components. */
-export interface ComposedWrapperOptions {
-  /** `'post-hoc'` (default: the model is frozen) or `'joint'` (Capsa's joint training). See {@link RiskMode}. */
-  mode?: RiskMode;
-  /**
-   * Where features are read: a layer name or index (negative from the end). Default: the
-   * input of the last layer. For a `GraphModel`: the name of a graph node (post-hoc bias
-   * from that node's values).
-   */
-  featureLayer?: FeatureLayer;
-  /** For inference-only models: the features of a batch. Default: the (flattened) input. */
-  featureFn?: (x: tf.Tensor) => tf.Tensor;
-  histogram?: HistogramSpec;
-  vae?: VaeSpec;
-  mve?: MveSpec;
-  dropout?: DropoutSpec;
-  /**
-   * Which named estimate becomes `epistemic` when several exist (VAE and MC dropout):
-   * default `'epistemic.vae'`. Every estimate stays readable in `RiskTensor.named`.
-   */
-  combine?: { epistemic?: NamedRisk };
-  /** Seed of head initialisers, VAE noise, dropout masks and histogram subsampling. Default 0. */
-  seed?: number;
-}
+export type { ComposedWrapperOptions, DropoutSpec, HistogramSpec, ModelSource, MveSpec, RiskMode, VaeSpec } from './risk-options';
+export { RESTORED, WRAPPER_KINDS, loadRiskWrapper, restoreFromArtifacts, restoredSource } from './wrapper-registry';
 
 interface Core {
   apply(xs: tf.Tensor[], training: boolean): tf.Tensor[];
@@ -124,41 +29,6 @@ interface Core {
   logitsIndex?: number;
 }
 
-/** @internal Marks restored parts passed to a constructor by `load`. */
-export const RESTORED = Symbol('restored');
-interface Restored {
-  [RESTORED]: true;
-  artifacts: WrapperArtifacts;
-}
-
-/** @internal Rebuilders by kind, filled by each wrapper module. */
-export const WRAPPER_KINDS = new Map<string, (a: WrapperArtifacts) => RiskModel>();
-
-/** @internal The marker a constructor recognises as "restore from these artifacts". */
-export function restoredSource(artifacts: WrapperArtifacts): ModelSource {
-  return { [RESTORED]: true, artifacts } as unknown as ModelSource;
-}
-
-/**
- * Loads any wrapper saved with `save`, whatever its class (ensembles included). A fitted
- * post-hoc wrapper reloads with its frozen model, its fitted risk parts and its histogram:
- * `predict` gives the same numbers without fitting again.
- * @throws SerializationError for artifacts not written by this package.
- */
-export async function loadRiskWrapper(handlerOrUrl: string | tf.io.IOHandler): Promise<RiskModel> {
-  return restoreFromArtifacts(await loadArtifacts(handlerOrUrl));
-}
-
-/** @internal */
-export function restoreFromArtifacts(a: WrapperArtifacts): RiskModel {
-  const make = WRAPPER_KINDS.get(a.kind);
-  if (!make) throw new SerializationError(`Unknown wrapper kind '${a.kind}'.`);
-  return make(a);
-}
-
-function isRestored(x: unknown): x is Restored {
-  return typeof x === 'object' && x !== null && RESTORED in x;
-}
 
 function flatten2d(t: tf.Tensor): tf.Tensor2D {
   return t.reshape([t.shape[0] as number, -1]) as tf.Tensor2D;
@@ -206,9 +76,10 @@ export class ComposedWrapper extends RiskModel {
   protected readonly core: Core;
   /** The MC-dropout model: the user's layers with dropout (joint, or post-hoc `own`), or a trained copy (post-hoc `insert`). */
   protected readonly mcCore?: tf.LayersModel;
-  protected readonly vaeHeads?: tf.LayersModel;
-  protected readonly decoder?: tf.LayersModel;
-  protected readonly mveHead?: tf.LayersModel;
+  /** The VAE head (epistemic, and the latent of a latent histogram), if any. */
+  protected readonly vae?: VaeHead;
+  /** The MVE head (aleatoric), if any. */
+  protected readonly mve?: MveHead;
   protected readonly dropoutLayers: McDropout[] = [];
   protected rng: Random;
   protected optimizer?: tf.Optimizer;
@@ -217,13 +88,6 @@ export class ComposedWrapper extends RiskModel {
   private readonly mcIsCopy: boolean;
   private plan?: TaskPlan;
   private firstLoss?: (y: tf.Tensor, output: tf.Tensor, logits?: tf.Tensor) => tf.Scalar;
-  private ownsDecoder = true;
-  /**
-   * The VAE's reconstruction on the fit data, for the support of a latent histogram: the 99th
-   * percentile of the per-sample summed squared error and the mean squared error per value.
-   */
-  private vaeSupport?: { threshold: number; variance: number };
-
   /**
    * @param model - The user's model (its layers are used, not copied) or an inference-only model.
    * @param options - Which components to build; see {@link ComposedWrapperOptions}.
@@ -248,9 +112,11 @@ export class ComposedWrapper extends RiskModel {
       const c = restored.config;
       this.core = { model: coreModel, nOutputs: c['nOutputs'] as number, featIndex: c['featIndex'] as number, logitsIndex: c['logitsIndex'] as number | undefined, apply: (xs, t) => layersApply(coreModel, xs, t) };
       this.head = detectOutputHead(coreModel);
-      this.vaeHeads = p['vaeHeads'];
-      this.decoder = p['decoder'];
-      this.mveHead = p['mveHead'];
+      if (p['vaeHeads'] && p['decoder']) {
+        this.vae = new VaeHead(opts.vae ?? {}, p['vaeHeads'], p['decoder']);
+        this.vae.support = c['vaeSupport'] as VaeSupport | undefined;
+      }
+      if (p['mveHead']) this.mve = new MveHead(opts.mve ?? {}, p['mveHead']);
       this.inputShapes = c['inputShapes'] as Array<Array<number | null>>;
       if (opts.dropout) {
         this.mcIsCopy = p['mcCore'] !== undefined;
@@ -259,7 +125,6 @@ export class ComposedWrapper extends RiskModel {
       const q = restored.arrays['queue'];
       const meta = c['queue'] as { dim: number; filled: number; next: number } | undefined;
       if (this.histogram && q && meta) this.histogram.importState({ ...meta, data: q.data });
-      this.vaeSupport = c['vaeSupport'] as { threshold: number; variance: number } | undefined;
       const task = c['task'] as { loss?: string; fromLogits?: boolean } | undefined;
       if (task?.loss) this.compile({ loss: task.loss as CompileOptions['loss'], fromLogits: task.fromLogits });
     } else if (model instanceof tf.LayersModel) {
@@ -281,23 +146,8 @@ export class ComposedWrapper extends RiskModel {
       }
       const featShape = feat.shape.slice(1) as number[];
       const yShape = (model.outputs[0] as tf.SymbolicTensor).shape.slice(1) as number[];
-      if (opts.mve) this.mveHead = this.buildMveHead(featShape, yShape, seed);
-      if (opts.vae) {
-        const latent = opts.vae.latentDim ?? 16;
-        const inputShape = this.inputShapes[0] as number[];
-        this.vaeHeads = this.buildVaeHeads(featShape, latent, seed);
-        const dec = opts.vae.decoder;
-        if (dec instanceof tf.LayersModel) {
-          const inShape = (dec.inputs[0] as tf.SymbolicTensor).shape;
-          const outShape = (dec.outputs[0] as tf.SymbolicTensor).shape.slice(1);
-          if (inShape.length !== 2 || inShape[1] !== latent) throw new ShapeError(`The decoder must take [batch, ${latent}] latents, but takes [${inShape}].`);
-          if (!tf.util.arraysEqual(outShape as number[], inputShape)) throw new ShapeError(`The decoder outputs [${outShape}] but the model input is [${inputShape}].`);
-          this.decoder = dec;
-          this.ownsDecoder = false;
-        } else {
-          this.decoder = buildMirrorDecoder(latent, inputShape, extractor, dec === 'auto', seed, `rw_decoder`);
-        }
-      }
+      if (opts.mve) this.mve = MveHead.build(opts.mve, featShape, yShape, seed);
+      if (opts.vae) this.vae = VaeHead.build(opts.vae, featShape, this.inputShapes[0] as number[], extractor, seed);
     } else {
       if (opts.vae || opts.mve || opts.dropout) {
         throw new UnsupportedModelError('VAE, MVE and MC dropout need a trainable tf.LayersModel; a GraphModel or a function only supports the histogram (bias) fitted with fit(x) or fitHistogram(x).');
@@ -419,23 +269,6 @@ export class ComposedWrapper extends RiskModel {
     return mc;
   }
 
-  private buildMveHead(featShape: number[], yShape: number[], seed: () => number): tf.LayersModel {
-    const inp = tf.input({ shape: featShape, name: 'rw_mve_features' });
-    let h: tf.SymbolicTensor = featShape.length > 1 ? (tf.layers.flatten().apply(inp) as tf.SymbolicTensor) : inp;
-    const units = yShape.reduce((a, b) => a * b, 1);
-    h = tf.layers.dense({ units, kernelInitializer: tf.initializers.glorotUniform({ seed: seed() }), name: 'rw_mve_logvar' }).apply(h) as tf.SymbolicTensor;
-    if (yShape.length !== 1) h = tf.layers.reshape({ targetShape: yShape }).apply(h) as tf.SymbolicTensor;
-    return tf.model({ inputs: inp, outputs: h, name: 'rw_mve_head' });
-  }
-
-  private buildVaeHeads(featShape: number[], latent: number, seed: () => number): tf.LayersModel {
-    const inp = tf.input({ shape: featShape, name: 'rw_vae_features' });
-    const h: tf.SymbolicTensor = featShape.length > 1 ? (tf.layers.flatten().apply(inp) as tf.SymbolicTensor) : inp;
-    const mu = tf.layers.dense({ units: latent, kernelInitializer: tf.initializers.glorotUniform({ seed: seed() }), name: 'rw_vae_mean' }).apply(h) as tf.SymbolicTensor;
-    const lv = tf.layers.dense({ units: latent, kernelInitializer: tf.initializers.glorotUniform({ seed: seed() }), name: 'rw_vae_logvar' }).apply(h) as tf.SymbolicTensor;
-    return tf.model({ inputs: inp, outputs: [mu, lv], name: 'rw_vae_heads' });
-  }
-
   /**
    * The layer models the wrapper uses, for inspection: `core` (inputs -> the model's outputs
    * and the features, sharing the user's layers), `mcCore` (the dropout model), and the
@@ -443,7 +276,7 @@ export class ComposedWrapper extends RiskModel {
    * `mveHead` (features -> logVariance). Undefined entries are absent components.
    */
   get components(): { core?: tf.LayersModel; mcCore?: tf.LayersModel; vaeHeads?: tf.LayersModel; decoder?: tf.LayersModel; mveHead?: tf.LayersModel } {
-    return { core: this.core.model, mcCore: this.mcCore, vaeHeads: this.vaeHeads, decoder: this.decoder, mveHead: this.mveHead };
+    return { core: this.core.model, mcCore: this.mcCore, vaeHeads: this.vae?.encoder, decoder: this.vae?.decoder, mveHead: this.mve?.model };
   }
 
   /** Whether this wrapper can be trained (false for GraphModels and functions). */
@@ -514,7 +347,7 @@ export class ComposedWrapper extends RiskModel {
 
   private variables(): tf.Variable[] {
     const seen = new Map<number, tf.Variable>();
-    const models = [this.vaeHeads, this.decoder, this.mveHead];
+    const models = [this.vae?.encoder, this.vae?.decoder, this.mve?.model];
     if (this.mode === 'joint') models.push(this.core.model, this.mcCore);
     else if (this.mcIsCopy) models.push(this.mcCore);
     for (const m of models) {
@@ -535,19 +368,18 @@ export class ComposedWrapper extends RiskModel {
     return task;
   }
 
-  /** The MVE mean: logits for a classifier (recovered, or logit of clipped probabilities), else the output. */
-  private mveMean(output: tf.Tensor, logits: tf.Tensor | undefined, classification: boolean): tf.Tensor {
-    if (!classification) return output;
-    if (logits) return logits;
-    if (this.plan?.space === 'probabilities' || this.head.activation === 'sigmoid' || this.head.activation === 'softmax') {
-      const p = tf.clipByValue(output, 1e-7, 1 - 1e-7);
-      return tf.sub(tf.log(p), tf.log(tf.sub(1, p)));
-    }
-    return output;
+  /** What the heads need of the task (see {@link HeadTask}). */
+  private headTask(): HeadTask {
+    const kind = this.plan?.kind;
+    return {
+      classification: this.compiledForClassification,
+      kind,
+      probabilities: this.plan?.space === 'probabilities' || this.head.activation === 'sigmoid' || this.head.activation === 'softmax',
+    };
   }
 
   /** Loss and the vectors the histogram should see (kept), for one batch. */
-  private lossTensors(xs: tf.Tensor[], ys: tf.Tensor[], training: boolean): { loss: tf.Scalar; record?: tf.Tensor; mask?: tf.Tensor } {
+  private lossTensors(xs: tf.Tensor[], ys: tf.Tensor[], training: boolean): { loss: tf.Scalar; mask?: tf.Tensor } {
     this.requireLoss();
     const o = this.options;
     const joint = this.mode === 'joint';
@@ -569,34 +401,14 @@ export class ComposedWrapper extends RiskModel {
       mcOuts = layersApply(this.mcCore, xs, training);
       this.setDropout(false);
     }
-    const classification = this.options.mve?.classification ?? this.compiledForClassification;
-    if (this.mveHead) {
-      const logvar = (this.mveHead.apply(feat, { training }) as tf.Tensor).reshape(mean0.shape);
-      // Joint with dropout: the mean is the stochastic pass; otherwise the clean one (post-hoc: the frozen model's).
-      const mean = joint && mcOuts ? this.mveMean(mcOuts[0] as tf.Tensor, undefined, classification) : this.mveMean(mean0, logits, classification);
-      if (classification) {
-        // Kendall & Gal (2017, eq. 12): the NLL of the likelihood AVERAGED over logit samples,
-        // -log(1/T sum_t p(y | mean + std eps_t)). (Averaging the loss instead, as Capsa does,
-        // makes any noise cost loss by Jensen's inequality, so the variance learns nothing.)
-        const s = o.mve?.samples ?? 10;
-        const std = tf.exp(tf.mul(logvar, 0.5));
-        const kind = this.plan?.kind ?? 'binary';
-        // All samples in one draw: z has shape [samples, ...mean.shape].
-        const eps = tf.randomNormal([s, ...mean.shape], 0, 1, 'float32', this.rng.int(2147483647));
-        const z = tf.add(mean, tf.mul(std, eps));
-        const yRep = tf.broadcastTo(y0, [s, ...y0.shape]);
-        const nllKind = kind === 'custom' || kind === 'regression' ? 'binary' : kind;
-        const nll = logitNll(nllKind, yRep.reshape([s * (y0.shape[0] as number), ...y0.shape.slice(1)]), z.reshape([s * (mean.shape[0] as number), ...mean.shape.slice(1)]));
-        const lme = tf.sub(tf.logSumExp(tf.neg(nll).reshape([s, -1]), 0), Math.log(s));
-        loss = tf.add(loss, tf.neg(tf.mean(lme)));
-      } else {
-        loss = tf.add(loss, tf.mean(tf.mul(0.5, tf.add(logvar, tf.mul(tf.square(tf.sub(y0, mean)), tf.exp(tf.neg(logvar)))))));
-      }
+    if (this.mve) {
+      const step: HeadStep = { xs, ys, taps: { input: xs[0] as tf.Tensor, features: feat }, output: mean0, logits, stochasticOutput: mcOuts?.[0], training, joint, seed: () => this.rng.int(2147483647), task: this.headTask() };
+      loss = tf.add(loss, this.mve.loss(step));
     }
     if (joint) {
       const taskOuts = mcOuts ?? yOuts;
       // With dropout the stochastic model's logits are not recoverable through the clean layer: use its outputs.
-      loss = tf.add(loss, this.outputsLoss(ys, taskOuts, mcOuts ? undefined : logits, this.mveHead !== undefined));
+      loss = tf.add(loss, this.outputsLoss(ys, taskOuts, mcOuts ? undefined : logits, this.mve !== undefined));
     } else if (mcOuts) {
       loss = tf.add(loss, this.outputsLoss(ys, mcOuts, undefined, false));
     }
@@ -604,28 +416,11 @@ export class ComposedWrapper extends RiskModel {
     if (o.vae?.onlyClass !== undefined) {
       mask = tf.cast(tf.equal(tf.round(flatten2d(y0).slice([0, 0], [-1, 1]).reshape([-1])), o.vae.onlyClass), 'float32');
     }
-    let mu: tf.Tensor | undefined;
-    if (this.vaeHeads && this.decoder && o.vae) {
-      const [m, lv] = this.vaeHeads.apply(feat, { training }) as tf.Tensor[];
-      mu = m as tf.Tensor;
-      const logvar = lv as tf.Tensor;
-      const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', this.rng.int(2147483647));
-      const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), eps));
-      const recon = this.decoder.apply(z, { training }) as tf.Tensor;
-      const x0 = xs[0] as tf.Tensor;
-      const rec = tf.sum(tf.square(tf.sub(flatten2d(recon), flatten2d(x0))), 1);
-      // KL(N(mu, exp(logvar)) || N(0, I)): the SAME log-variance parameterisation as the sampler above.
-      const kl = tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar)), 1));
-      const per = tf.add(rec, tf.mul(kl, o.vae.klWeight ?? 1));
-      const vaeLoss = mask ? tf.div(tf.sum(tf.mul(per, mask)), tf.maximum(tf.sum(mask), 1)) : tf.mean(per);
-      loss = tf.add(loss, joint ? tf.mul(vaeLoss, o.vae.weight ?? 0.01) : vaeLoss) as tf.Scalar;
+    if (this.vae) {
+      const step: HeadStep = { xs, ys, taps: { input: xs[0] as tf.Tensor, features: feat }, output: mean0, logits, training, joint, mask, seed: () => this.rng.int(2147483647), task: this.headTask() };
+      loss = tf.add(loss, this.vae.loss(step));
     }
-    let record: tf.Tensor | undefined;
-    if (this.histogram) {
-      const src = o.histogram?.source ?? 'features';
-      record = flatten2d(src === 'latent' ? (mu as tf.Tensor) : src === 'input' ? (xs[0] as tf.Tensor) : feat);
-    }
-    return { loss, record, mask };
+    return { loss, mask };
   }
 
   private pushRecord(record: tf.Tensor, mask?: tf.Tensor): void {
@@ -784,15 +579,9 @@ export class ComposedWrapper extends RiskModel {
 
   /** Per-sample summed squared reconstruction error of the mean decoding (latent histograms only). */
   private reconstructionErrors(xs: tf.Tensor[]): tf.Tensor1D | undefined {
-    if (this.options.histogram?.source !== 'latent' || !this.vaeHeads || !this.decoder) return undefined;
-    const vaeHeads = this.vaeHeads;
-    const decoder = this.decoder;
-    return tf.tidy(() => {
-      const feat = this.core.apply(xs, false)[this.core.featIndex] as tf.Tensor;
-      const mu = (vaeHeads.apply(feat) as tf.Tensor[])[0] as tf.Tensor;
-      const recon = decoder.apply(mu) as tf.Tensor;
-      return tf.sum(tf.square(tf.sub(flatten2d(recon), flatten2d(xs[0] as tf.Tensor))), 1) as tf.Tensor1D;
-    });
+    const vae = this.vae;
+    if (this.options.histogram?.source !== 'latent' || !vae) return undefined;
+    return tf.tidy(() => vae.reconstructionErrors(this.core.apply(xs, false)[this.core.featIndex] as tf.Tensor, xs[0] as tf.Tensor));
   }
 
   private collectReconstruction(xs: tf.Tensor[], into: number[]): void {
@@ -804,12 +593,7 @@ export class ComposedWrapper extends RiskModel {
 
   /** Sets the VAE support from the fit data's reconstruction errors (see {@link ComposedWrapper.predict}'s `bias.vaeSupport`). */
   private calibrateSupport(errors: number[]): void {
-    if (errors.length === 0) return;
-    const sorted = [...errors].sort((a, b) => a - b);
-    const threshold = sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] as number;
-    const values = (this.inputShapes[0] as number[]).reduce((a, b) => a * b, 1);
-    const variance = Math.max(sorted.reduce((a, b) => a + b, 0) / sorted.length / values, 1e-12);
-    this.vaeSupport = { threshold, variance };
+    this.vae?.calibrateSupport(errors, (this.inputShapes[0] as number[]).reduce((a, b) => a * b, 1));
   }
 
   /**
@@ -847,7 +631,7 @@ export class ComposedWrapper extends RiskModel {
     if (src === 'input') return flatten2d(xs[0] as tf.Tensor);
     const feat = this.core.apply(xs, false)[this.core.featIndex] as tf.Tensor;
     if (src === 'features') return flatten2d(feat);
-    return flatten2d((this.vaeHeads?.apply(feat) as tf.Tensor[])[0] as tf.Tensor);
+    return flatten2d((this.vae as VaeHead).latent(feat));
   }
 
   protected override checkInputs(xs: tf.Tensor[], what: string): void {
@@ -882,15 +666,11 @@ export class ComposedWrapper extends RiskModel {
       let yHat = outs[0] as tf.Tensor;
       const tile = (perSample: tf.Tensor): tf.Tensor => tf.broadcastTo(perSample.reshape([n, ...yHat.shape.slice(1).map(() => 1)]), yHat.shape);
       const named: Partial<Record<NamedRisk, tf.Tensor>> = {};
-      if (this.mveHead) named['aleatoric.mve'] = tf.exp(this.mveHead.apply(feat) as tf.Tensor).reshape(yHat.shape);
-      if (this.vaeHeads && this.decoder) {
-        const mu = (this.vaeHeads.apply(feat) as tf.Tensor[])[0] as tf.Tensor;
-        const recon = this.decoder.apply(mu) as tf.Tensor;
-        named['epistemic.vae'] = tile(tf.mean(tf.square(tf.sub(flatten2d(recon), flatten2d(xs[0] as tf.Tensor))), 1));
-      }
+      if (this.mve) Object.assign(named, this.mve.predict({ xs, taps: { input: xs[0] as tf.Tensor, features: feat }, output: yHat, training: false, joint: this.mode === 'joint', seed: () => this.rng.int(2147483647), task: this.headTask() }));
+      if (this.vae) Object.assign(named, this.vae.predict({ xs, taps: { input: xs[0] as tf.Tensor, features: feat }, output: yHat, training: false, joint: this.mode === 'joint', seed: () => this.rng.int(2147483647), task: this.headTask() }));
       if (logp) {
         named['bias.histogram'] = tile(tf.tensor1d(Float32Array.from(logp)));
-        const support = this.vaeSupport;
+        const support = this.vae?.support;
         const errors = support ? this.reconstructionErrors(xs) : undefined;
         if (support && errors) {
           // Outside the VAE's support (reconstructed worse than 99% of the fit data), the latent
@@ -929,9 +709,11 @@ export class ComposedWrapper extends RiskModel {
     const coreModel = this.core.model;
     if (!coreModel) throw new UnsupportedModelError(`${this.kind}: wrappers of inference-only models cannot be saved; save the model itself.`);
     const parts: Record<string, tf.LayersModel> = { core: coreModel };
-    if (this.vaeHeads) parts['vaeHeads'] = this.vaeHeads;
-    if (this.decoder) parts['decoder'] = this.decoder;
-    if (this.mveHead) parts['mveHead'] = this.mveHead;
+    if (this.vae) {
+      parts['vaeHeads'] = this.vae.encoder;
+      parts['decoder'] = this.vae.decoder;
+    }
+    if (this.mve) parts['mveHead'] = this.mve.model;
     if (this.mcCore && this.mcIsCopy) parts['mcCore'] = this.mcCore;
     const config: Record<string, unknown> = {
       options: { ...this.options, mode: this.mode },
@@ -941,7 +723,7 @@ export class ComposedWrapper extends RiskModel {
       inputShapes: this.inputShapes,
     };
     if (this.plan?.lossName) config['task'] = { loss: this.plan.lossName, fromLogits: this.plan.fromLogits };
-    if (this.vaeSupport) config['vaeSupport'] = this.vaeSupport;
+    if (this.vae?.support) config['vaeSupport'] = this.vae.support;
     const arrays: WrapperArtifacts['arrays'] = {};
     if (this.histogram && this.histogram.dimension > 0) {
       const s = this.histogram.exportState();
@@ -967,9 +749,9 @@ export class ComposedWrapper extends RiskModel {
   }
 
   dispose(): void {
-    for (const m of [this.vaeHeads, this.mveHead]) m?.dispose();
+    this.vae?.dispose();
+    this.mve?.dispose();
     if (this.mcIsCopy) this.mcCore?.dispose();
-    if (this.ownsDecoder) this.decoder?.dispose();
     this.optimizer?.dispose();
   }
 }
