@@ -14,6 +14,7 @@ import { outputProbabilities, planTask, taskLossFn, type TaskPlan } from './task
 import { classificationSummaries } from './uncertainty-summaries';
 import { MveHead } from './heads/mve-head';
 import { VaeHead, type VaeSupport } from './heads/vae-head';
+import { HistogramHead } from './heads/histogram-head';
 import type { HeadStep, HeadTask } from './heads/risk-head';
 
 export type { ComposedWrapperOptions, DropoutSpec, HistogramSpec, ModelSource, MveSpec, RiskMode, VaeSpec } from './risk-options';
@@ -70,7 +71,11 @@ export class ComposedWrapper extends RiskModel {
   /** `'post-hoc'` (model frozen) or `'joint'`. */
   readonly mode: RiskMode;
   /** The histogram of the bias score (undefined without one). */
-  readonly histogram?: FeatureHistogram;
+  get histogram(): FeatureHistogram | undefined {
+    return this.histogramHead?.histogram;
+  }
+  /** The histogram head (bias), if any. */
+  protected readonly histogramHead?: HistogramHead;
   /** The activation of the model's first output (`linear`, `sigmoid`, `softmax` or `other`). */
   readonly outputActivation: OutputActivation;
   protected readonly core: Core;
@@ -103,7 +108,7 @@ export class ComposedWrapper extends RiskModel {
     this.mode = opts.mode ?? 'post-hoc';
     this.rng = createRandom(opts.seed ?? 0);
     const seed = (): number => this.rng.int(2147483647);
-    if (opts.histogram) this.histogram = new FeatureHistogram(opts.histogram);
+    if (opts.histogram) this.histogramHead = new HistogramHead(opts.histogram);
     this.mcIsCopy = false;
 
     if (restored) {
@@ -124,7 +129,7 @@ export class ComposedWrapper extends RiskModel {
       }
       const q = restored.arrays['queue'];
       const meta = c['queue'] as { dim: number; filled: number; next: number } | undefined;
-      if (this.histogram && q && meta) this.histogram.importState({ ...meta, data: q.data });
+      if (this.histogramHead && q && meta) this.histogramHead.loadState({ meta, data: q.data });
       const task = c['task'] as { loss?: string; fromLogits?: boolean } | undefined;
       if (task?.loss) this.compile({ loss: task.loss as CompileOptions['loss'], fromLogits: task.fromLogits });
     } else if (model instanceof tf.LayersModel) {
@@ -423,23 +428,6 @@ export class ComposedWrapper extends RiskModel {
     return { loss, mask };
   }
 
-  private pushRecord(record: tf.Tensor, mask?: tf.Tensor): void {
-    const hist = this.histogram as FeatureHistogram;
-    const [n, d] = record.shape as [number, number];
-    let values = record.dataSync();
-    let rows = n;
-    if (mask) {
-      const m = mask.dataSync();
-      const keep: number[] = [];
-      for (let i = 0; i < n; i++) if (m[i] === 1) keep.push(i);
-      const sel = new Float32Array(keep.length * d);
-      keep.forEach((r, j) => sel.set(values.subarray(r * d, (r + 1) * d), j * d));
-      values = sel;
-      rows = keep.length;
-    }
-    if (rows > 0) hist.push(values, rows, d);
-  }
-
   private requireTrainable(): void {
     if (!this.trainable) throw new UnsupportedModelError(`${this.kind}: this model is inference-only (a GraphModel or a function) and cannot be trained; use fit(x) or fitHistogram(x) for the bias.`);
   }
@@ -483,7 +471,7 @@ export class ComposedWrapper extends RiskModel {
     const rec = tf.tidy(() => this.histogramSource(xs));
     const mask = ys ? this.onlyClassMask(ys) : undefined;
     try {
-      this.pushRecord(rec, mask);
+      this.histogramHead?.observe(rec, mask);
     } finally {
       tf.dispose([rec, mask].filter((t): t is tf.Tensor => t !== undefined));
     }
@@ -651,10 +639,11 @@ export class ComposedWrapper extends RiskModel {
     const n = xs[0]?.shape[0] as number;
     // The histogram runs on the CPU from plain numbers; compute its features first.
     let logp: Float64Array | undefined;
-    if (this.histogram) {
+    const histogramHead = this.histogramHead;
+    if (histogramHead) {
       const v = tf.tidy(() => this.histogramSource(xs));
       try {
-        logp = this.histogram.logProb(v.dataSync(), n, v.shape[1] as number);
+        logp = histogramHead.logProb(v);
       } finally {
         v.dispose();
       }
@@ -664,21 +653,12 @@ export class ComposedWrapper extends RiskModel {
       const outs = this.core.apply(xs, false);
       const feat = outs[this.core.featIndex] as tf.Tensor;
       let yHat = outs[0] as tf.Tensor;
-      const tile = (perSample: tf.Tensor): tf.Tensor => tf.broadcastTo(perSample.reshape([n, ...yHat.shape.slice(1).map(() => 1)]), yHat.shape);
       const named: Partial<Record<NamedRisk, tf.Tensor>> = {};
       if (this.mve) Object.assign(named, this.mve.predict({ xs, taps: { input: xs[0] as tf.Tensor, features: feat }, output: yHat, training: false, joint: this.mode === 'joint', seed: () => this.rng.int(2147483647), task: this.headTask() }));
       if (this.vae) Object.assign(named, this.vae.predict({ xs, taps: { input: xs[0] as tf.Tensor, features: feat }, output: yHat, training: false, joint: this.mode === 'joint', seed: () => this.rng.int(2147483647), task: this.headTask() }));
-      if (logp) {
-        named['bias.histogram'] = tile(tf.tensor1d(Float32Array.from(logp)));
-        const support = this.vae?.support;
-        const errors = support ? this.reconstructionErrors(xs) : undefined;
-        if (support && errors) {
-          // Outside the VAE's support (reconstructed worse than 99% of the fit data), the latent
-          // histogram alone can rate an input well: noise may encode near the latent mode. The
-          // excess error is charged as a Gaussian log-likelihood, so such inputs rank low.
-          const excess = tf.relu(tf.sub(errors, support.threshold));
-          named['bias.vaeSupport'] = tile(tf.sub(tf.tensor1d(Float32Array.from(logp)), tf.div(excess, 2 * support.variance)));
-        }
+      if (logp && histogramHead) {
+        const penalty = histogramHead.source === 'latent.vae' ? this.vae?.supportPenalty(feat, xs[0] as tf.Tensor) : undefined;
+        Object.assign(named, histogramHead.predict(logp, yHat, penalty));
       }
       if (this.mcCore) {
         this.setDropout(true);
@@ -725,10 +705,10 @@ export class ComposedWrapper extends RiskModel {
     if (this.plan?.lossName) config['task'] = { loss: this.plan.lossName, fromLogits: this.plan.fromLogits };
     if (this.vae?.support) config['vaeSupport'] = this.vae.support;
     const arrays: WrapperArtifacts['arrays'] = {};
-    if (this.histogram && this.histogram.dimension > 0) {
-      const s = this.histogram.exportState();
-      config['queue'] = { dim: s.dim, filled: s.filled, next: s.next };
-      arrays['queue'] = { data: s.data, shape: [s.data.length] };
+    const queue = this.histogramHead?.saveState();
+    if (queue) {
+      config['queue'] = queue.meta;
+      arrays['queue'] = { data: queue.data, shape: [queue.data.length] };
     }
     return { kind: this.kind, config, parts, arrays };
   }
