@@ -1,20 +1,19 @@
 import { InvalidArgumentError, ShapeError, createRandom, tf, type Random } from '@dbvae/backend';
 import { freshOptimizer, type CompileOptions, type OptimizerSpec } from './compile-options';
 import { RiskWrapperError, SerializationError, UnsupportedModelError } from './errors';
-import { FeatureHistogram } from './feature-histogram';
-import { ancestorLayers, featureTensor, freshLayerCopy, rebuildGraph, type FeatureLayer } from './graph';
-import { McDropout } from './mc-dropout';
+import type { FeatureHistogram } from './feature-histogram';
+import { ancestorLayers, featureTensor, type FeatureLayer } from './graph';
 import { detectOutputHead, type OutputActivation, type OutputHead } from './output-activation';
 import { RiskModel, assertFinite, sliceRows, toTensorList, type BatchOptions, type FitOptions, type History, type ModelInput } from './risk-model';
 import type { NamedRisk, RiskFields } from './risk-tensor';
 import { saveArtifacts, type WrapperArtifacts } from './serialization';
-import type { ComposedWrapperOptions, DropoutSpec, ModelSource, RiskMode } from './risk-options';
+import type { ComposedWrapperOptions, ModelSource, RiskMode } from './risk-options';
 import { WRAPPER_KINDS, isRestored, loadRiskWrapper, restoredSource } from './wrapper-registry';
 import { outputProbabilities, planTask, taskLossFn, type TaskPlan } from './task-loss';
-import { classificationSummaries } from './uncertainty-summaries';
 import { MveHead } from './heads/mve-head';
 import { VaeHead, type VaeSupport } from './heads/vae-head';
 import { HistogramHead } from './heads/histogram-head';
+import { McDropoutHead, layersApply } from './heads/mc-dropout-head';
 import type { HeadStep, HeadTask } from './heads/risk-head';
 
 export type { ComposedWrapperOptions, DropoutSpec, HistogramSpec, ModelSource, MveSpec, RiskMode, VaeSpec } from './risk-options';
@@ -33,15 +32,6 @@ interface Core {
 
 function flatten2d(t: tf.Tensor): tf.Tensor2D {
   return t.reshape([t.shape[0] as number, -1]) as tf.Tensor2D;
-}
-
-function mcLayers(model: tf.LayersModel): McDropout[] {
-  return model.layers.filter((l): l is McDropout => l instanceof McDropout);
-}
-
-function layersApply(model: tf.LayersModel, xs: tf.Tensor[], training: boolean): tf.Tensor[] {
-  const out = model.apply(xs.length === 1 ? (xs[0] as tf.Tensor) : xs, { training });
-  return Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
 }
 
 /**
@@ -80,17 +70,19 @@ export class ComposedWrapper extends RiskModel {
   readonly outputActivation: OutputActivation;
   protected readonly core: Core;
   /** The MC-dropout model: the user's layers with dropout (joint, or post-hoc `own`), or a trained copy (post-hoc `insert`). */
-  protected readonly mcCore?: tf.LayersModel;
+  protected get mcCore(): tf.LayersModel | undefined {
+    return this.dropout?.model;
+  }
+  /** The MC-dropout head (epistemic), if any. */
+  protected readonly dropout?: McDropoutHead;
   /** The VAE head (epistemic, and the latent of a latent histogram), if any. */
   protected readonly vae?: VaeHead;
   /** The MVE head (aleatoric), if any. */
   protected readonly mve?: MveHead;
-  protected readonly dropoutLayers: McDropout[] = [];
   protected rng: Random;
   protected optimizer?: tf.Optimizer;
   private readonly inputShapes: Array<Array<number | null>>;
   private readonly head: OutputHead;
-  private readonly mcIsCopy: boolean;
   private plan?: TaskPlan;
   private firstLoss?: (y: tf.Tensor, output: tf.Tensor, logits?: tf.Tensor) => tf.Scalar;
   /**
@@ -109,7 +101,6 @@ export class ComposedWrapper extends RiskModel {
     this.rng = createRandom(opts.seed ?? 0);
     const seed = (): number => this.rng.int(2147483647);
     if (opts.histogram) this.histogramHead = new HistogramHead(opts.histogram);
-    this.mcIsCopy = false;
 
     if (restored) {
       const p = restored.parts;
@@ -124,8 +115,8 @@ export class ComposedWrapper extends RiskModel {
       if (p['mveHead']) this.mve = new MveHead(opts.mve ?? {}, p['mveHead']);
       this.inputShapes = c['inputShapes'] as Array<Array<number | null>>;
       if (opts.dropout) {
-        this.mcIsCopy = p['mcCore'] !== undefined;
-        this.mcCore = p['mcCore'] ?? this.buildDropoutCore(coreModel, coreModel.outputs.slice(0, this.core.nOutputs), opts.dropout, false, seed);
+        const copy = p['mcCore'];
+        this.dropout = new McDropoutHead(opts.dropout, copy ?? McDropoutHead.buildModel(coreModel, coreModel.outputs.slice(0, this.core.nOutputs), opts.dropout, false, seed), copy !== undefined, seed);
       }
       const q = restored.arrays['queue'];
       const meta = c['queue'] as { dim: number; filled: number; next: number } | undefined;
@@ -146,8 +137,8 @@ export class ComposedWrapper extends RiskModel {
       const coreModel = tf.model({ inputs: model.inputs, outputs, name: `${model.name}_core` });
       this.core = { model: coreModel, nOutputs: model.outputs.length, featIndex, logitsIndex, apply: (xs, t) => layersApply(coreModel, xs, t) };
       if (opts.dropout) {
-        this.mcIsCopy = this.mode === 'post-hoc' && (opts.dropout.placement ?? 'insert') === 'insert';
-        this.mcCore = this.buildDropoutCore(model, model.outputs, opts.dropout, this.mcIsCopy, seed);
+        const copy = this.mode === 'post-hoc' && (opts.dropout.placement ?? 'insert') === 'insert';
+        this.dropout = new McDropoutHead(opts.dropout, McDropoutHead.buildModel(model, model.outputs, opts.dropout, copy, seed), copy, seed);
       }
       const featShape = feat.shape.slice(1) as number[];
       const yShape = (model.outputs[0] as tf.SymbolicTensor).shape.slice(1) as number[];
@@ -199,9 +190,6 @@ export class ComposedWrapper extends RiskModel {
       }
     }
     this.outputActivation = this.head.activation;
-    if (this.mcCore) this.dropoutLayers = mcLayers(this.mcCore);
-    const seedSource = (): number => this.rng.int(2147483647);
-    for (const l of this.dropoutLayers) l.seedSource = seedSource;
   }
 
   private validate(o: ComposedWrapperOptions): void {
@@ -238,43 +226,6 @@ export class ComposedWrapper extends RiskModel {
   }
 
   /**
-   * The MC-dropout model. `copy`: the layers are fresh copies holding the user's current
-   * weights (the user's model is never trained); otherwise the user's own layers.
-   */
-  private buildDropoutCore(model: tf.LayersModel, outputs: tf.SymbolicTensor[], spec: DropoutSpec, copy: boolean, seed: () => number): tf.LayersModel {
-    const { rate = 0.1, placement: mode = 'insert' } = spec;
-    const outputLayers = new Set(outputs.map((t) => t.sourceLayer as tf.layers.Layer));
-    const copies: Array<[tf.layers.Layer, tf.layers.Layer]> = [];
-    let count = 0;
-    const g = rebuildGraph(model, {
-      replace: (layer) => {
-        if (mode === 'own' && /Dropout/.test(layer.getClassName())) {
-          count++;
-          const r = (layer.getConfig() as { rate: number }).rate;
-          return new McDropout({ rate: r, spatial: /Spatial/.test(layer.getClassName()), name: `${layer.name}_mc` });
-        }
-        if (!copy || layer.weights.length === 0) return undefined;
-        const c = freshLayerCopy(layer, seed, '_mccopy');
-        copies.push([layer, c]);
-        return c;
-      },
-      after: (layer, out) => {
-        const cls = layer.getClassName();
-        if (mode !== 'insert' || outputLayers.has(layer) || !(cls === 'Dense' || /^Conv/.test(cls))) return out;
-        count++;
-        return new McDropout({ rate, spatial: /^Conv/.test(cls), name: `${layer.name}_mcdrop${seed() % 100000}` }).apply(out) as tf.SymbolicTensor;
-      },
-    });
-    if (count === 0) {
-      throw new UnsupportedModelError(mode === 'own' ? "dropout placement 'own': the model has no Dropout layers; use placement 'insert'." : 'MC dropout found no dense or convolution layer (other than the output) to add dropout after.');
-    }
-    const mc = tf.model({ inputs: g.inputs, outputs: outputs.map(g.map), name: `${model.name}_mc${copy ? '_copy' : ''}` });
-    // getWeights() hands back the variables' own tensors (not clones): never dispose them.
-    for (const [orig, c] of copies) c.setWeights(orig.getWeights());
-    return mc;
-  }
-
-  /**
    * The layer models the wrapper uses, for inspection: `core` (inputs -> the model's outputs
    * and the features, sharing the user's layers), `mcCore` (the dropout model), and the
    * optional `vaeHeads` (features -> [mean, logVariance]), `decoder` (latent -> input) and
@@ -294,7 +245,7 @@ export class ComposedWrapper extends RiskModel {
    * the model): the prediction is still the frozen model's own.
    */
   get retrainsCopies(): boolean {
-    return this.mcIsCopy;
+    return this.dropout?.isCopy ?? false;
   }
 
   /** The task as compiled (loss family and logits/probabilities), or undefined before `compile`. */
@@ -347,14 +298,14 @@ export class ComposedWrapper extends RiskModel {
   }
 
   private setDropout(active: boolean): void {
-    for (const l of this.dropoutLayers) l.active = active;
+    this.dropout?.setActive(active);
   }
 
   private variables(): tf.Variable[] {
     const seen = new Map<number, tf.Variable>();
     const models = [this.vae?.encoder, this.vae?.decoder, this.mve?.model];
-    if (this.mode === 'joint') models.push(this.core.model, this.mcCore);
-    else if (this.mcIsCopy) models.push(this.mcCore);
+    if (this.mode === 'joint') models.push(this.core.model, this.dropout?.model);
+    else if (this.dropout?.isCopy) models.push(this.dropout.model);
     for (const m of models) {
       for (const w of m?.trainableWeights ?? []) {
         const v = w.read() as tf.Variable;
@@ -401,11 +352,7 @@ export class ComposedWrapper extends RiskModel {
     if (!tf.util.arraysEqual(y0.shape, mean0.shape) && this.plan?.kind !== 'sparse') throw new ShapeError(`${this.kind}: targets of shape [${y0.shape}] do not match the output shape [${mean0.shape}].`);
     let loss: tf.Scalar = tf.scalar(0);
     let mcOuts: tf.Tensor[] | undefined;
-    if (this.mcCore && (joint || this.mcIsCopy)) {
-      this.setDropout(training);
-      mcOuts = layersApply(this.mcCore, xs, training);
-      this.setDropout(false);
-    }
+    if (this.dropout && (joint || this.dropout.isCopy)) mcOuts = this.dropout.trainingOutputs(xs, training);
     if (this.mve) {
       const step: HeadStep = { xs, ys, taps: { input: xs[0] as tf.Tensor, features: feat }, output: mean0, logits, stochasticOutput: mcOuts?.[0], training, joint, seed: () => this.rng.int(2147483647), task: this.headTask() };
       loss = tf.add(loss, this.mve.loss(step));
@@ -660,18 +607,11 @@ export class ComposedWrapper extends RiskModel {
         const penalty = histogramHead.source === 'latent.vae' ? this.vae?.supportPenalty(feat, xs[0] as tf.Tensor) : undefined;
         Object.assign(named, histogramHead.predict(logp, yHat, penalty));
       }
-      if (this.mcCore) {
-        this.setDropout(true);
-        const passes: tf.Tensor[] = [];
-        for (let t = 0; t < (o.dropout?.passes ?? 20); t++) passes.push(layersApply(this.mcCore, xs, false)[0] as tf.Tensor);
-        this.setDropout(false);
-        const stack = tf.stack(passes);
-        const { mean, variance } = tf.moments(stack, 0);
-        named['epistemic.mcDropout'] = tf.sqrt(variance);
-        const probs = passes.map((p) => this.probabilities(p));
-        if (probs.every((p): p is tf.Tensor => p !== undefined)) Object.assign(named, classificationSummaries(probs, this.head.activation === 'softmax' || (this.plan?.kind !== 'binary' && yHat.shape[yHat.rank - 1] !== 1)));
+      if (this.dropout) {
+        const mc = this.dropout.predict(xs, (p) => this.probabilities(p), (p) => this.head.activation === 'softmax' || (this.plan?.kind !== 'binary' && p.shape[p.rank - 1] !== 1));
+        Object.assign(named, mc.fields);
         // Joint mode keeps Capsa's convention (the prediction is the MC mean); post-hoc keeps the model's own output.
-        if (this.mode === 'joint') yHat = mean;
+        if (this.mode === 'joint') yHat = mc.mean;
       }
       const fields: RiskFields = { yHat, named, outputs: this.head.activation === 'sigmoid' || this.head.activation === 'softmax' || this.plan?.space === 'probabilities' ? 'probabilities' : 'logits' };
       const biasField = named['bias.vaeSupport'] ?? named['bias.histogram'];
@@ -694,7 +634,7 @@ export class ComposedWrapper extends RiskModel {
       parts['decoder'] = this.vae.decoder;
     }
     if (this.mve) parts['mveHead'] = this.mve.model;
-    if (this.mcCore && this.mcIsCopy) parts['mcCore'] = this.mcCore;
+    if (this.dropout?.isCopy) parts['mcCore'] = this.dropout.model;
     const config: Record<string, unknown> = {
       options: { ...this.options, mode: this.mode },
       nOutputs: this.core.nOutputs,
@@ -731,7 +671,7 @@ export class ComposedWrapper extends RiskModel {
   dispose(): void {
     this.vae?.dispose();
     this.mve?.dispose();
-    if (this.mcIsCopy) this.mcCore?.dispose();
+    this.dropout?.dispose();
     this.optimizer?.dispose();
   }
 }

@@ -72,7 +72,7 @@ export class MveHead implements RiskHead {
     const nllKind = kind === 'custom' || kind === 'regression' ? 'binary' : kind;
     const nll = logitNll(nllKind, yRep.reshape([s * (y0.shape[0] as number), ...y0.shape.slice(1)]), z.reshape([s * (mean.shape[0] as number), ...mean.shape.slice(1)]));
     const lme = tf.sub(tf.logSumExp(tf.neg(nll).reshape([s, -1]), 0), Math.log(s));
-    return tf.neg(tf.mean(lme));
+    return tf.neg(tf.mean(lme)) as tf.Scalar;
   }
 
   /** `aleatoric.mve`: the predicted variance, shaped like the output (call inside a tidy). */
