@@ -14,7 +14,8 @@ import { MveHead } from './heads/mve-head';
 import { VaeHead, type VaeSupport } from './heads/vae-head';
 import { HistogramHead } from './heads/histogram-head';
 import { McDropoutHead, layersApply } from './heads/mc-dropout-head';
-import type { HeadStep, HeadTask } from './heads/risk-head';
+import { orderHeads } from './heads/compose-heads';
+import type { HeadStep, HeadTask, RiskHead } from './heads/risk-head';
 
 export type { ComposedWrapperOptions, DropoutSpec, HistogramSpec, ModelSource, MveSpec, RiskMode, VaeSpec } from './risk-options';
 export { RESTORED, WRAPPER_KINDS, loadRiskWrapper, restoreFromArtifacts, restoredSource } from './wrapper-registry';
@@ -75,6 +76,8 @@ export class ComposedWrapper extends RiskModel {
   }
   /** The MC-dropout head (epistemic), if any. */
   protected readonly dropout?: McDropoutHead;
+  /** Every head, providers before readers: the loop runs these and knows none of them. */
+  protected readonly heads: readonly RiskHead[];
   /** The VAE head (epistemic, and the latent of a latent histogram), if any. */
   protected readonly vae?: VaeHead;
   /** The MVE head (aleatoric), if any. */
@@ -190,6 +193,8 @@ export class ComposedWrapper extends RiskModel {
       }
     }
     this.outputActivation = this.head.activation;
+    // Fails construction (HeadCompositionError) when two heads write one field or a read has no provider.
+    this.heads = orderHeads([this.dropout, this.mve, this.vae, this.histogramHead].filter((h): h is NonNullable<typeof h> => h !== undefined));
   }
 
   private validate(o: ComposedWrapperOptions): void {
@@ -303,9 +308,9 @@ export class ComposedWrapper extends RiskModel {
 
   private variables(): tf.Variable[] {
     const seen = new Map<number, tf.Variable>();
-    const models = [this.vae?.encoder, this.vae?.decoder, this.mve?.model];
-    if (this.mode === 'joint') models.push(this.core.model, this.dropout?.model);
-    else if (this.dropout?.isCopy) models.push(this.dropout.model);
+    const joint = this.mode === 'joint';
+    const models: Array<tf.LayersModel | undefined> = this.heads.flatMap((h) => h.trainableModels?.(joint) ?? []);
+    if (joint) models.push(this.core.model);
     for (const m of models) {
       for (const w of m?.trainableWeights ?? []) {
         const v = w.read() as tf.Variable;
@@ -331,6 +336,8 @@ export class ComposedWrapper extends RiskModel {
       classification: this.compiledForClassification,
       kind,
       probabilities: this.plan?.space === 'probabilities' || this.head.activation === 'sigmoid' || this.head.activation === 'softmax',
+      probabilitiesOf: (output) => this.probabilities(output),
+      exclusiveClasses: (output) => this.head.activation === 'softmax' || (kind !== 'binary' && output.shape[output.rank - 1] !== 1),
     };
   }
 
@@ -353,24 +360,23 @@ export class ComposedWrapper extends RiskModel {
     let loss: tf.Scalar = tf.scalar(0);
     let mcOuts: tf.Tensor[] | undefined;
     if (this.dropout && (joint || this.dropout.isCopy)) mcOuts = this.dropout.trainingOutputs(xs, training);
-    if (this.mve) {
-      const step: HeadStep = { xs, ys, taps: { input: xs[0] as tf.Tensor, features: feat }, output: mean0, logits, stochasticOutput: mcOuts?.[0], training, joint, seed: () => this.rng.int(2147483647), task: this.headTask() };
-      loss = tf.add(loss, this.mve.loss(step));
-    }
-    if (joint) {
-      const taskOuts = mcOuts ?? yOuts;
-      // With dropout the stochastic model's logits are not recoverable through the clean layer: use its outputs.
-      loss = tf.add(loss, this.outputsLoss(ys, taskOuts, mcOuts ? undefined : logits, this.mve !== undefined));
-    } else if (mcOuts) {
-      loss = tf.add(loss, this.outputsLoss(ys, mcOuts, undefined, false));
-    }
     let mask: tf.Tensor | undefined;
     if (o.vae?.onlyClass !== undefined) {
       mask = tf.cast(tf.equal(tf.round(flatten2d(y0).slice([0, 0], [-1, 1]).reshape([-1])), o.vae.onlyClass), 'float32');
     }
-    if (this.vae) {
-      const step: HeadStep = { xs, ys, taps: { input: xs[0] as tf.Tensor, features: feat }, output: mean0, logits, training, joint, mask, seed: () => this.rng.int(2147483647), task: this.headTask() };
-      loss = tf.add(loss, this.vae.loss(step));
+    if (joint) {
+      const taskOuts = mcOuts ?? yOuts;
+      // With dropout the stochastic model's logits are not recoverable through the clean layer: use its outputs.
+      loss = tf.add(loss, this.outputsLoss(ys, taskOuts, mcOuts ? undefined : logits, this.heads.some((h) => h.replacesTaskLoss)));
+    } else if (mcOuts) {
+      loss = tf.add(loss, this.outputsLoss(ys, mcOuts, undefined, false));
+    }
+    // Heads run in order (providers first); each adds its own loss. Taps are provided only where a loss reads them.
+    const step: HeadStep = { xs, ys, taps: { input: xs[0] as tf.Tensor, features: feat }, output: mean0, logits, stochasticOutput: mcOuts?.[0], training, joint, mask, seed: () => this.rng.int(2147483647), task: this.headTask() };
+    const lossReads = new Set(this.heads.filter((h) => h.loss).flatMap((h) => h.reads));
+    for (const h of this.heads) {
+      if (h.provide && h.provides?.some((t) => lossReads.has(t))) Object.assign(step.taps, h.provide(step));
+      if (h.loss) loss = tf.add(loss, h.loss(step));
     }
     return { loss, mask };
   }
@@ -583,35 +589,20 @@ export class ComposedWrapper extends RiskModel {
 
   protected predictBatch(xs: tf.Tensor[]): RiskFields {
     const o = this.options;
-    const n = xs[0]?.shape[0] as number;
-    // The histogram runs on the CPU from plain numbers; compute its features first.
-    let logp: Float64Array | undefined;
-    const histogramHead = this.histogramHead;
-    if (histogramHead) {
-      const v = tf.tidy(() => this.histogramSource(xs));
-      try {
-        logp = histogramHead.logProb(v);
-      } finally {
-        v.dispose();
-      }
-    }
     return tf.tidy(() => {
       this.setDropout(false);
       const outs = this.core.apply(xs, false);
-      const feat = outs[this.core.featIndex] as tf.Tensor;
       let yHat = outs[0] as tf.Tensor;
       const named: Partial<Record<NamedRisk, tf.Tensor>> = {};
-      if (this.mve) Object.assign(named, this.mve.predict({ xs, taps: { input: xs[0] as tf.Tensor, features: feat }, output: yHat, training: false, joint: this.mode === 'joint', seed: () => this.rng.int(2147483647), task: this.headTask() }));
-      if (this.vae) Object.assign(named, this.vae.predict({ xs, taps: { input: xs[0] as tf.Tensor, features: feat }, output: yHat, training: false, joint: this.mode === 'joint', seed: () => this.rng.int(2147483647), task: this.headTask() }));
-      if (logp && histogramHead) {
-        const penalty = histogramHead.source === 'latent.vae' ? this.vae?.supportPenalty(feat, xs[0] as tf.Tensor) : undefined;
-        Object.assign(named, histogramHead.predict(logp, yHat, penalty));
-      }
-      if (this.dropout) {
-        const mc = this.dropout.predict(xs, (p) => this.probabilities(p), (p) => this.head.activation === 'softmax' || (this.plan?.kind !== 'binary' && p.shape[p.rank - 1] !== 1));
-        Object.assign(named, mc.fields);
+      // Heads run in order (providers first) on the clean, dropout-off pass; each writes its own fields.
+      const step: HeadStep = { xs, taps: { input: xs[0] as tf.Tensor, features: outs[this.core.featIndex] as tf.Tensor }, output: yHat, training: false, joint: this.mode === 'joint', seed: () => this.rng.int(2147483647), task: this.headTask() };
+      for (const h of this.heads) {
+        if (h.provide) Object.assign(step.taps, h.provide(step));
+        const p = h.predict?.(step);
+        if (!p) continue;
+        Object.assign(named, p.fields);
         // Joint mode keeps Capsa's convention (the prediction is the MC mean); post-hoc keeps the model's own output.
-        if (this.mode === 'joint') yHat = mc.mean;
+        if (p.passMean && this.mode === 'joint') yHat = p.passMean;
       }
       const fields: RiskFields = { yHat, named, outputs: this.head.activation === 'sigmoid' || this.head.activation === 'softmax' || this.plan?.space === 'probabilities' ? 'probabilities' : 'logits' };
       const biasField = named['bias.vaeSupport'] ?? named['bias.histogram'];
@@ -629,12 +620,7 @@ export class ComposedWrapper extends RiskModel {
     const coreModel = this.core.model;
     if (!coreModel) throw new UnsupportedModelError(`${this.kind}: wrappers of inference-only models cannot be saved; save the model itself.`);
     const parts: Record<string, tf.LayersModel> = { core: coreModel };
-    if (this.vae) {
-      parts['vaeHeads'] = this.vae.encoder;
-      parts['decoder'] = this.vae.decoder;
-    }
-    if (this.mve) parts['mveHead'] = this.mve.model;
-    if (this.dropout?.isCopy) parts['mcCore'] = this.dropout.model;
+    for (const h of this.heads) Object.assign(parts, h.parts?.());
     const config: Record<string, unknown> = {
       options: { ...this.options, mode: this.mode },
       nOutputs: this.core.nOutputs,
@@ -669,9 +655,7 @@ export class ComposedWrapper extends RiskModel {
   }
 
   dispose(): void {
-    this.vae?.dispose();
-    this.mve?.dispose();
-    this.dropout?.dispose();
+    for (const h of this.heads) h.dispose();
     this.optimizer?.dispose();
   }
 }

@@ -32,7 +32,7 @@ describe('MveHead', () => {
     const out = tf.tensor2d([[1], [3]]);
     const y = tf.tensor2d([[2], [3]]);
     // logvar = [0.5 - 2 + 0.25, 0.25] = [-1.25, 0.25]
-    const pred = tf.tidy(() => head.predict(step({ taps: { features: f, input: f }, output: out }))['aleatoric.mve'] as tf.Tensor);
+    const pred = tf.tidy(() => head.predict(step({ taps: { features: f, input: f }, output: out })).fields['aleatoric.mve'] as tf.Tensor);
     expect(Array.from(pred.dataSync())).toEqual([Math.exp(-1.25), Math.exp(0.25)].map((v) => expect.closeTo(v, 5)));
     const loss = tf.tidy(() => head.loss(step({ taps: { features: f, input: f }, output: out, ys: [y] })));
     // 0.5 * mean(logvar + (y - mean)^2 exp(-logvar)): sample 1 is off by 1, sample 2 exact.
@@ -66,7 +66,7 @@ describe('VaeHead', () => {
     expect(joint.dataSync()[0]).toBeCloseTo(0.01 * 7.5, 5);
     const masked = tf.tidy(() => head.loss(step({ taps: { features: x, input: x }, output: out, ys: [out], mask: tf.tensor1d([0, 1]) })));
     expect(masked.dataSync()[0]).toBeCloseTo(1, 4);
-    const e = tf.tidy(() => head.predict(step({ taps: { features: x, input: x }, output: out }))['epistemic.vae'] as tf.Tensor);
+    const e = tf.tidy(() => head.predict(step({ taps: { features: x, input: x }, output: out })).fields['epistemic.vae'] as tf.Tensor);
     expect(e.shape).toEqual([2, 1]);
     expect(Array.from(e.dataSync())).toEqual([expect.closeTo(2.5, 5), expect.closeTo(0, 5)]);
     tf.dispose([mu, loss, joint, masked, e]);
@@ -95,7 +95,7 @@ describe('HistogramHead', () => {
     const logp = head.logProb(q);
     expect(logp[0]).toBeCloseTo(Math.log(0.5), 5);
     const out = tf.zeros([1, 3]);
-    const fields = tf.tidy(() => head.predict(logp, out, tf.tensor1d([2])));
+    const fields = tf.tidy(() => head.fieldsFrom(logp, out, tf.tensor1d([2])));
     expect((fields['bias.histogram'] as tf.Tensor).shape).toEqual([1, 3]);
     expect((fields['bias.vaeSupport'] as tf.Tensor).dataSync()[0]).toBeCloseTo(Math.log(0.5) - 2, 5);
     const saved = head.saveState();
@@ -122,7 +122,7 @@ describe('McDropoutHead', () => {
     expect(head.writes).toContain('epistemic.mcDropout');
     const x = tf.tensor2d([[1, 2], [-1, 0.5]]);
     const before = tf.memory().numTensors;
-    const { mean, fields } = tf.tidy(() => head.predict([x], () => undefined, () => false));
+    const { mean, fields } = tf.tidy(() => head.passes([x], () => undefined, () => false));
     const ref = model.predict(x) as tf.Tensor;
     expect(Array.from(mean.dataSync())).toEqual(Array.from(ref.dataSync()).map((v) => expect.closeTo(v, 5)));
     expect(Array.from((fields['epistemic.mcDropout'] as tf.Tensor).dataSync())).toEqual([0, 0]);
@@ -139,7 +139,7 @@ describe('McDropoutHead', () => {
     const seed = seeds();
     const head = new McDropoutHead({ rate: 0.5, passes: 8 }, McDropoutHead.buildModel(model, model.outputs, { rate: 0.5 }, true, seed), true, seed);
     const x = tf.tensor2d([[1, 2], [2, 1]]);
-    const { mean, fields } = tf.tidy(() => head.predict([x], () => undefined, () => false));
+    const { mean, fields } = tf.tidy(() => head.passes([x], () => undefined, () => false));
     expect(Math.min(...(fields['epistemic.mcDropout'] as tf.Tensor).dataSync())).toBeGreaterThan(0);
     expect(head.layers.every((l) => !l.active)).toBe(true);
     tf.dispose([mean, x, ...Object.values(fields)]);

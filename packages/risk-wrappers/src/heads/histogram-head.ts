@@ -1,7 +1,7 @@
 import { tf } from '@dbvae/backend';
 import { FeatureHistogram } from '../feature-histogram';
 import type { HistogramSpec } from '../risk-options';
-import { tileLike, type RiskField, type RiskHead, type Tap } from './risk-head';
+import { flatten2d, tileLike, type HeadPrediction, type HeadStep, type RiskField, type RiskHead, type Tap } from './risk-head';
 
 /** The saved queue of a histogram head: `meta` goes to the JSON config, `data` to a raw array. */
 export interface HistogramState {
@@ -59,13 +59,20 @@ export class HistogramHead implements RiskHead {
   }
 
   /**
-   * The fields from log-probabilities computed by {@link logProb} (call inside a tidy).
+   * The fields from log-probabilities computed by {@link HistogramHead.logProb} (call inside a tidy).
    * @param supportPenalty - The VAE's per-sample out-of-support penalty `[n]`, for `bias.vaeSupport`.
    */
-  predict(logp: Float64Array, output: tf.Tensor, supportPenalty?: tf.Tensor): Partial<Record<RiskField, tf.Tensor>> {
+  fieldsFrom(logp: Float64Array, output: tf.Tensor, supportPenalty?: tf.Tensor): Partial<Record<RiskField, tf.Tensor>> {
     const fields: Partial<Record<RiskField, tf.Tensor>> = { 'bias.histogram': tileLike(tf.tensor1d(Float32Array.from(logp)), output) };
     if (supportPenalty) fields['bias.vaeSupport'] = tileLike(tf.sub(tf.tensor1d(Float32Array.from(logp)), supportPenalty), output);
     return fields;
+  }
+
+  /** `bias.histogram` (and `bias.vaeSupport`) of the clean vectors this head reads (call inside a tidy). */
+  predict(step: HeadStep): HeadPrediction {
+    const logp = this.logProb(flatten2d(step.taps[this.source] as tf.Tensor));
+    const penalty = this.source === 'latent.vae' ? step.supportPenalty?.() : undefined;
+    return { fields: this.fieldsFrom(logp, step.output, penalty) };
   }
 
   /** The queue to save, or undefined while empty. */

@@ -4,7 +4,7 @@ import { freshLayerCopy, rebuildGraph } from '../graph';
 import { McDropout } from '../mc-dropout';
 import type { DropoutSpec } from '../risk-options';
 import { classificationSummaries } from '../uncertainty-summaries';
-import type { RiskField, RiskHead, Tap } from './risk-head';
+import type { HeadPrediction, HeadStep, RiskField, RiskHead, Tap } from './risk-head';
 
 /** Runs a layers model on a list of inputs and returns its outputs as a list. */
 export function layersApply(model: tf.LayersModel, xs: tf.Tensor[], training: boolean): tf.Tensor[] {
@@ -101,7 +101,7 @@ export class McDropoutHead implements RiskHead {
    * @param probabilities - Class probabilities of an output, or undefined for regression.
    * @param multiClass - Whether the classes are exclusive (softmax) for the entropy summaries.
    */
-  predict(xs: tf.Tensor[], probabilities: (yHat: tf.Tensor) => tf.Tensor | undefined, multiClass: (yHat: tf.Tensor) => boolean): { mean: tf.Tensor; fields: Partial<Record<RiskField, tf.Tensor>> } {
+  passes(xs: tf.Tensor[], probabilities: (yHat: tf.Tensor) => tf.Tensor | undefined, multiClass: (yHat: tf.Tensor) => boolean): { mean: tf.Tensor; fields: Partial<Record<RiskField, tf.Tensor>> } {
     this.setActive(true);
     const passes: tf.Tensor[] = [];
     try {
@@ -114,6 +114,22 @@ export class McDropoutHead implements RiskHead {
     const probs = passes.map((p) => probabilities(p));
     if (probs.every((p): p is tf.Tensor => p !== undefined)) Object.assign(fields, classificationSummaries(probs, multiClass(passes[0] as tf.Tensor)));
     return { mean, fields };
+  }
+
+  /** `joint`: the user's layers train through this model; post-hoc: only a copy trains. */
+  trainableModels(joint: boolean): tf.LayersModel[] {
+    return joint || this.isCopy ? [this.model] : [];
+  }
+
+  /** A trained copy is saved as the `mcCore` part (otherwise the model is rebuilt from the core). */
+  parts(): Record<string, tf.LayersModel> {
+    return this.isCopy ? { mcCore: this.model } : {};
+  }
+
+  /** The fields of {@link McDropoutHead.passes} and their mean (call inside a tidy). */
+  predict(step: HeadStep): HeadPrediction {
+    const { mean, fields } = this.passes(step.xs, (p) => step.task.probabilitiesOf?.(p), (p) => step.task.exclusiveClasses?.(p) ?? false);
+    return { fields, passMean: mean };
   }
 
   dispose(): void {

@@ -1,7 +1,7 @@
 import { tf } from '@dbvae/backend';
 import { logitNll } from '../task-loss';
 import type { MveSpec } from '../risk-options';
-import type { HeadStep, RiskField, RiskHead, Tap } from './risk-head';
+import type { HeadPrediction, HeadStep, RiskField, RiskHead, Tap } from './risk-head';
 
 /**
  * The MVE head (aleatoric): a dense layer from the clean features to a log-variance per
@@ -40,6 +40,11 @@ export class MveHead implements RiskHead {
     return [this.model];
   }
 
+  /** Saved as the `mveHead` part. */
+  parts(): Record<string, tf.LayersModel> {
+    return { mveHead: this.model };
+  }
+
   /** The mean the variance is around: logits for a classifier (recovered, or logit of clipped probabilities), else the output. */
   private mean(output: tf.Tensor, logits: tf.Tensor | undefined, step: HeadStep, classification: boolean): tf.Tensor {
     if (!classification) return output;
@@ -76,8 +81,8 @@ export class MveHead implements RiskHead {
   }
 
   /** `aleatoric.mve`: the predicted variance, shaped like the output (call inside a tidy). */
-  predict(step: HeadStep): Partial<Record<RiskField, tf.Tensor>> {
-    return { 'aleatoric.mve': tf.exp(this.model.apply(step.taps.features as tf.Tensor) as tf.Tensor).reshape(step.output.shape) };
+  predict(step: HeadStep): HeadPrediction {
+    return { fields: { 'aleatoric.mve': tf.exp(this.model.apply(step.taps.features as tf.Tensor) as tf.Tensor).reshape(step.output.shape) } };
   }
 
   /** Config (the spec) and parts for saving. */

@@ -29,8 +29,27 @@ export interface RiskHead {
   readonly provides?: readonly Tap[];
   /** The named risk fields this head writes; two heads writing one field cannot be composed. */
   readonly writes: readonly RiskField[];
+  /** Whether this head's loss replaces the task loss of the first output (MVE's likelihood). */
+  readonly replacesTaskLoss?: boolean;
+  /** The layer models this head trains (in `joint` mode the model trains too). */
+  trainableModels?(joint: boolean): tf.LayersModel[];
+  /** The layer models saved as artifact parts, by part name. */
+  parts?(): Record<string, tf.LayersModel>;
+  /** The taps this head provides for the heads after it (call inside a tidy). */
+  provide?(step: HeadStep): Partial<Record<Tap, tf.Tensor>>;
+  /** This head's loss on one batch (call inside a tidy). */
+  loss?(step: HeadStep): tf.Scalar;
+  /** This head's named fields on one batch (call inside a tidy). */
+  predict?(step: HeadStep): HeadPrediction;
   /** Frees what the head owns. */
   dispose(): void;
+}
+
+/** What a head's `predict` gives: its named fields and, for MC dropout, the mean of its passes. */
+export interface HeadPrediction {
+  fields: Partial<Record<RiskField, tf.Tensor>>;
+  /** A prediction the loop may use instead of the model's (joint MC dropout: Capsa's MC mean). */
+  passMean?: tf.Tensor;
 }
 
 /** What the composed wrapper knows of the task, for heads whose loss depends on it. */
@@ -41,6 +60,10 @@ export interface HeadTask {
   kind?: 'binary' | 'categorical' | 'sparse' | 'regression' | 'custom';
   /** Whether the model's first output is probabilities (sigmoid/softmax, or compiled as such). */
   probabilities: boolean;
+  /** Class probabilities of an output (a new tensor), or undefined for regression. */
+  probabilitiesOf?(output: tf.Tensor): tf.Tensor | undefined;
+  /** Whether the classes of an output are exclusive (softmax-like) for the entropy summaries. */
+  exclusiveClasses?(output: tf.Tensor): boolean;
 }
 
 /** One batch as the loop hands it to a head's `loss`, `observe` or `predict`. */
@@ -65,6 +88,8 @@ export interface HeadStep {
   mask?: tf.Tensor;
   /** The wrapper's seeded stream. */
   seed(): number;
+  /** The VAE's out-of-support penalty per sample, when calibrated (set by the VAE head's `provide`). */
+  supportPenalty?(): tf.Tensor | undefined;
   task: HeadTask;
 }
 

@@ -1,7 +1,7 @@
 import { ShapeError, tf } from '@dbvae/backend';
 import { buildMirrorDecoder } from '../decoder';
 import type { VaeSpec } from '../risk-options';
-import { flatten2d, tileLike, type HeadStep, type RiskField, type RiskHead, type Tap } from './risk-head';
+import { flatten2d, tileLike, type HeadPrediction, type HeadStep, type RiskField, type RiskHead, type Tap } from './risk-head';
 
 /** The VAE's reconstruction on the fit data: the 99th percentile of the per-sample summed squared error and the mean squared error per value. */
 export interface VaeSupport {
@@ -64,6 +64,18 @@ export class VaeHead implements RiskHead {
     return [this.encoder, this.decoder];
   }
 
+  /** Saved as the `vaeHeads` and `decoder` parts. */
+  parts(): Record<string, tf.LayersModel> {
+    return { vaeHeads: this.encoder, decoder: this.decoder };
+  }
+
+  /** `latent.vae` (the latent means of the clean features), and the support penalty on demand. */
+  provide(step: HeadStep): Partial<Record<Tap, tf.Tensor>> {
+    const features = step.taps.features as tf.Tensor;
+    step.supportPenalty = () => this.supportPenalty(features, step.taps.input as tf.Tensor);
+    return { 'latent.vae': this.latent(features) };
+  }
+
   /** `latent.vae`: the latent means of clean features. */
   latent(features: tf.Tensor): tf.Tensor {
     return (this.encoder.apply(features) as tf.Tensor[])[0] as tf.Tensor;
@@ -106,9 +118,9 @@ export class VaeHead implements RiskHead {
   }
 
   /** `epistemic.vae` (call inside a tidy). */
-  predict(step: HeadStep): Partial<Record<RiskField, tf.Tensor>> {
-    const recon = this.decoder.apply(this.latent(step.taps.features as tf.Tensor)) as tf.Tensor;
-    return { 'epistemic.vae': tileLike(tf.mean(tf.square(tf.sub(flatten2d(recon), flatten2d(step.taps.input as tf.Tensor))), 1), step.output) };
+  predict(step: HeadStep): HeadPrediction {
+    const recon = this.decoder.apply(step.taps['latent.vae'] ?? this.latent(step.taps.features as tf.Tensor)) as tf.Tensor;
+    return { fields: { 'epistemic.vae': tileLike(tf.mean(tf.square(tf.sub(flatten2d(recon), flatten2d(step.taps.input as tf.Tensor))), 1), step.output) } };
   }
 
   /** Sets the support from the fit data's reconstruction errors; `values` is the number of values per input. */
