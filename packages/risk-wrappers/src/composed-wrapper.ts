@@ -15,6 +15,7 @@ import { VaeHead, type VaeSupport } from './heads/vae-head';
 import { HistogramHead } from './heads/histogram-head';
 import { McDropoutHead, layersApply } from './heads/mc-dropout-head';
 import { orderHeads } from './heads/compose-heads';
+import { REGISTERED_HEADS, type HeadKind } from './heads/register-heads';
 import type { HeadStep, HeadTask, RiskHead } from './heads/risk-head';
 
 export type { ComposedWrapperOptions, DropoutSpec, HistogramSpec, ModelSource, MveSpec, RiskMode, VaeSpec } from './risk-options';
@@ -194,7 +195,8 @@ export class ComposedWrapper extends RiskModel {
     }
     this.outputActivation = this.head.activation;
     // Fails construction (HeadCompositionError) when two heads write one field or a read has no provider.
-    this.heads = orderHeads([this.dropout, this.mve, this.vae, this.histogramHead].filter((h): h is NonNullable<typeof h> => h !== undefined));
+    const byKind: Record<HeadKind, RiskHead | undefined> = { mcDropout: this.dropout, mve: this.mve, vae: this.vae, histogram: this.histogramHead };
+    this.heads = orderHeads(REGISTERED_HEADS.map((r) => byKind[r.kind]).filter((h): h is RiskHead => h !== undefined));
   }
 
   private validate(o: ComposedWrapperOptions): void {

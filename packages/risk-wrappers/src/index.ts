@@ -59,4 +59,4 @@ export {
   type RegressionCalibrationOptions,
 } from './calibration';
 export { auroc, errorDetectionAuroc } from './auroc';
-export { RiskWrapperError, UnsupportedModelError, NotReadyError, SerializationError } from './errors';
+export { RiskWrapperError, UnsupportedModelError, NotReadyError, SerializationError, HeadCompositionError } from './errors';
