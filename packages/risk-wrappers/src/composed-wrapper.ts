@@ -568,14 +568,16 @@ export class ComposedWrapper extends RiskModel {
     this.calibrateSupport(errors);
   }
 
+  /** The clean (dropout-off, inference-mode) vectors the histogram head reads, from the core or the head that provides them. */
   private histogramSource(xs: tf.Tensor[]): tf.Tensor {
     this.setDropout(false);
-    const src = this.options.histogram?.source ?? 'features';
-    if (src === 'input') return flatten2d(xs[0] as tf.Tensor);
-    const feat = this.core.apply(xs, false)[this.core.featIndex] as tf.Tensor;
-    if (src === 'features') return flatten2d(feat);
-    return flatten2d((this.vae as VaeHead).latent(feat));
+    const source = (this.histogramHead as HistogramHead).source;
+    if (source === 'input') return flatten2d(xs[0] as tf.Tensor);
+    const step: HeadStep = { xs, taps: { input: xs[0] as tf.Tensor, features: this.core.apply(xs, false)[this.core.featIndex] as tf.Tensor }, output: xs[0] as tf.Tensor, training: false, joint: this.mode === 'joint', seed: () => this.rng.int(2147483647), task: this.headTask() };
+    for (const h of this.heads) if (step.taps[source] === undefined && h.provide && h.provides?.includes(source)) Object.assign(step.taps, h.provide(step));
+    return flatten2d(step.taps[source] as tf.Tensor);
   }
+
 
   protected override checkInputs(xs: tf.Tensor[], what: string): void {
     if (this.inputShapes.length === 0) return;
