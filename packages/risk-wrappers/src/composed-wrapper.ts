@@ -1,125 +1,25 @@
 import { InvalidArgumentError, ShapeError, createRandom, tf, type Random } from '@dbvae/backend';
 import { freshOptimizer, type CompileOptions, type OptimizerSpec } from './compile-options';
-import { buildMirrorDecoder } from './decoder';
 import { RiskWrapperError, SerializationError, UnsupportedModelError } from './errors';
-import { FeatureHistogram } from './feature-histogram';
-import { ancestorLayers, featureTensor, freshLayerCopy, rebuildGraph, type FeatureLayer } from './graph';
-import { McDropout } from './mc-dropout';
+import type { FeatureHistogram } from './feature-histogram';
+import { ancestorLayers, featureTensor, type FeatureLayer } from './graph';
 import { detectOutputHead, type OutputActivation, type OutputHead } from './output-activation';
 import { RiskModel, assertFinite, sliceRows, toTensorList, type BatchOptions, type FitOptions, type History, type ModelInput } from './risk-model';
 import type { NamedRisk, RiskFields } from './risk-tensor';
-import { loadArtifacts, saveArtifacts, type WrapperArtifacts } from './serialization';
-import { logitNll, outputProbabilities, planTask, taskLossFn, type TaskPlan } from './task-loss';
-import { classificationSummaries } from './uncertainty-summaries';
+import { saveArtifacts, type WrapperArtifacts } from './serialization';
+import type { ComposedWrapperOptions, ModelSource, RiskMode } from './risk-options';
+import { WRAPPER_KINDS, isRestored, loadRiskWrapper, restoredSource } from './wrapper-registry';
+import { outputProbabilities, planTask, taskLossFn, type TaskPlan } from './task-loss';
+import { MveHead } from './heads/mve-head';
+import { VaeHead, type VaeSupport } from './heads/vae-head';
+import { HistogramHead } from './heads/histogram-head';
+import { McDropoutHead, layersApply } from './heads/mc-dropout-head';
+import { orderHeads } from './heads/compose-heads';
+import { REGISTERED_HEADS, type HeadKind } from './heads/register-heads';
+import type { HeadStep, HeadTask, RiskHead } from './heads/risk-head';
 
-/** A model a wrapper can take: a tfjs layers model (trainable), or an inference-only `GraphModel` or function. */
-export type ModelSource = tf.LayersModel | tf.GraphModel | ((x: tf.Tensor) => tf.Tensor);
-
-/**
- * How a wrapper treats the user's model.
- * - `'post-hoc'` (the default): the model is **frozen**: its weights never change and
- *   `predict(x).yHat` equals `model.predict(x)` exactly. `fit(x, y)` fits only what the risks
- *   need (histogram, VAE heads and decoder, MVE head) on the data you pass. Where a method
- *   needs training of the model itself (MC dropout inserted into a model trained without it,
- *   ensembles), a **copy** is trained and only the risk is read from it (`retrainsCopies`).
- * - `'joint'`: Capsa's way: the wrapper trains the user's model together with the risk
- *   parts (shared layers), for training a model from scratch with its risks.
- */
-export type RiskMode = 'post-hoc' | 'joint';
-
-/** Histogram (representation bias) settings. */
-export interface HistogramSpec {
-  /** Vectors kept in the queue. Default 2000. */
-  queueSize?: number;
-  /** Bins per dimension. Default 5. */
-  numBins?: number;
-  /** Added to each bin probability (also the probability of a value outside the fitted range). Default 1e-8. */
-  epsilon?: number;
-  /** What the histogram sees: hidden `features` (default), raw `input`, or the VAE's `latent` means. */
-  source?: 'features' | 'input' | 'latent';
-  /**
-   * Only `'logProb'` (the default): `bias` is the log joint bin probability. The old `'prob'`
-   * (Capsa's `exp` of it) underflows to 0 on wide features and is refused.
-   */
-  score?: 'logProb';
-}
-
-/** VAE (epistemic) settings. */
-export interface VaeSpec {
-  /** Latent dimension. Default 16. */
-  latentDim?: number;
-  /** A decoder model `[latentDim] -> input shape`, or `'auto'` for convolutional extractors. Default: mirrored dense decoder. */
-  decoder?: tf.LayersModel | 'auto';
-  /** Weight of the KL term. Default 1 (the ELBO). */
-  klWeight?: number;
-  /**
-   * Weight of the whole VAE loss relative to the task loss in `'joint'` mode. Default 0.01:
-   * at weight 1 the reconstruction of an image dominates the shared layers and costs the
-   * classifier accuracy (issue 13: a CNN at 0.57-0.91 instead of 1.00). Ignored in post-hoc
-   * mode, where the VAE loss is the only loss of the heads and decoder.
-   */
-  weight?: number;
-  /** Apply the VAE loss (and fill the histogram) only for samples whose first target equals this class (the DB-VAE's faces-only mask). */
-  onlyClass?: number;
-}
-
-/** MVE (aleatoric) settings. */
-export interface MveSpec {
-  /**
-   * Classification (sampled-logit cross-entropy with the compiled loss) instead of regression
-   * (Gaussian NLL). Default: inferred from the compiled loss (a cross-entropy means classification).
-   */
-  classification?: boolean;
-  /** Logit samples per step for classification. Default 10. */
-  samples?: number;
-}
-
-/** MC dropout (epistemic) settings. */
-export interface DropoutSpec {
-  /** Drop probability. Default 0.1 (Capsa's). */
-  rate?: number;
-  /** Stochastic passes at prediction. Default 20 (Capsa's). */
-  passes?: number;
-  /**
-   * `insert` (default): add dropout after every dense layer and spatial dropout after every
-   * convolution, except after inputs and outputs (post-hoc: into a trained copy of the model).
-   * `own`: make the model's own Dropout layers stochastic at prediction (no training needed).
-   * (Called `mode` before 0.2; `mode` now names the post-hoc/joint choice.)
-   */
-  placement?: 'insert' | 'own';
-}
-
-/** Options of {@link ComposedWrapper}: any combination of the components. */
-export interface ComposedWrapperOptions {
-  /** `'post-hoc'` (default: the model is frozen) or `'joint'` (Capsa's joint training). See {@link RiskMode}. */
-  mode?: RiskMode;
-  /**
-   * Where features are read: a layer name or index (negative from the end). Default: the
-   * input of the last layer. For a `GraphModel`: the name of a graph node (post-hoc bias
-   * from that node's values).
-   */
-  featureLayer?: FeatureLayer;
-  /** For inference-only models: the features of a batch. Default: the (flattened) input. */
-  featureFn?: (x: tf.Tensor) => tf.Tensor;
-  /** Representation bias from a histogram of the features (`true` for the defaults). */
-  histogram?: HistogramSpec;
-  /** Epistemic risk and bias from a VAE on the features (reconstruction error, latent histogram). */
-  vae?: VaeSpec;
-  /** Aleatoric risk from a mean-variance head (the predicted variance of each output). */
-  mve?: MveSpec;
-  /** Epistemic risk from MC dropout (the spread of several stochastic forward passes). */
-  dropout?: DropoutSpec;
-  /**
-   * Which named estimate becomes `epistemic` when several exist (VAE and MC dropout):
-   * default `'epistemic.vae'`. Every estimate stays readable in `RiskTensor.named`.
-   */
-  combine?: {
-    /** The named estimate reported as `epistemic`, e.g. `'epistemic.vae'` or `'epistemic.mcDropout'`. */
-    epistemic?: NamedRisk;
-  };
-  /** Seed of head initialisers, VAE noise, dropout masks and histogram subsampling. Default 0. */
-  seed?: number;
-}
+export type { ComposedWrapperOptions, DropoutSpec, HistogramSpec, ModelSource, MveSpec, RiskMode, VaeSpec } from './risk-options';
+export { RESTORED, WRAPPER_KINDS, loadRiskWrapper, restoreFromArtifacts, restoredSource } from './wrapper-registry';
 
 interface Core {
   apply(xs: tf.Tensor[], training: boolean): tf.Tensor[];
@@ -131,53 +31,9 @@ interface Core {
   logitsIndex?: number;
 }
 
-/** @internal Marks restored parts passed to a constructor by `load`. */
-export const RESTORED = Symbol('restored');
-interface Restored {
-  [RESTORED]: true;
-  artifacts: WrapperArtifacts;
-}
-
-/** @internal Rebuilders by kind, filled by each wrapper module. */
-export const WRAPPER_KINDS = new Map<string, (a: WrapperArtifacts) => RiskModel>();
-
-/** @internal The marker a constructor recognises as "restore from these artifacts". */
-export function restoredSource(artifacts: WrapperArtifacts): ModelSource {
-  return { [RESTORED]: true, artifacts } as unknown as ModelSource;
-}
-
-/**
- * Loads any wrapper saved with `save`, whatever its class (ensembles included). A fitted
- * post-hoc wrapper reloads with its frozen model, its fitted risk parts and its histogram:
- * `predict` gives the same numbers without fitting again.
- * @throws SerializationError for artifacts not written by this package.
- */
-export async function loadRiskWrapper(handlerOrUrl: string | tf.io.IOHandler): Promise<RiskModel> {
-  return restoreFromArtifacts(await loadArtifacts(handlerOrUrl));
-}
-
-/** @internal */
-export function restoreFromArtifacts(a: WrapperArtifacts): RiskModel {
-  const make = WRAPPER_KINDS.get(a.kind);
-  if (!make) throw new SerializationError(`Unknown wrapper kind '${a.kind}'.`);
-  return make(a);
-}
-
-function isRestored(x: unknown): x is Restored {
-  return typeof x === 'object' && x !== null && RESTORED in x;
-}
 
 function flatten2d(t: tf.Tensor): tf.Tensor2D {
   return t.reshape([t.shape[0] as number, -1]) as tf.Tensor2D;
-}
-
-function mcLayers(model: tf.LayersModel): McDropout[] {
-  return model.layers.filter((l): l is McDropout => l instanceof McDropout);
-}
-
-function layersApply(model: tf.LayersModel, xs: tf.Tensor[], training: boolean): tf.Tensor[] {
-  const out = model.apply(xs.length === 1 ? (xs[0] as tf.Tensor) : xs, { training });
-  return Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
 }
 
 /**
@@ -207,30 +63,32 @@ export class ComposedWrapper extends RiskModel {
   /** `'post-hoc'` (model frozen) or `'joint'`. */
   readonly mode: RiskMode;
   /** The histogram of the bias score (undefined without one). */
-  readonly histogram?: FeatureHistogram;
+  get histogram(): FeatureHistogram | undefined {
+    return this.histogramHead?.histogram;
+  }
+  /** The histogram head (bias), if any. */
+  protected readonly histogramHead?: HistogramHead;
   /** The activation of the model's first output (`linear`, `sigmoid`, `softmax` or `other`). */
   readonly outputActivation: OutputActivation;
   protected readonly core: Core;
   /** The MC-dropout model: the user's layers with dropout (joint, or post-hoc `own`), or a trained copy (post-hoc `insert`). */
-  protected readonly mcCore?: tf.LayersModel;
-  protected readonly vaeHeads?: tf.LayersModel;
-  protected readonly decoder?: tf.LayersModel;
-  protected readonly mveHead?: tf.LayersModel;
-  protected readonly dropoutLayers: McDropout[] = [];
+  protected get mcCore(): tf.LayersModel | undefined {
+    return this.dropout?.model;
+  }
+  /** The MC-dropout head (epistemic), if any. */
+  protected readonly dropout?: McDropoutHead;
+  /** Every head, providers before readers: the loop runs these and knows none of them. */
+  protected readonly heads: readonly RiskHead[];
+  /** The VAE head (epistemic, and the latent of a latent histogram), if any. */
+  protected readonly vae?: VaeHead;
+  /** The MVE head (aleatoric), if any. */
+  protected readonly mve?: MveHead;
   protected rng: Random;
   protected optimizer?: tf.Optimizer;
   private readonly inputShapes: Array<Array<number | null>>;
   private readonly head: OutputHead;
-  private readonly mcIsCopy: boolean;
   private plan?: TaskPlan;
   private firstLoss?: (y: tf.Tensor, output: tf.Tensor, logits?: tf.Tensor) => tf.Scalar;
-  private ownsDecoder = true;
-  /**
-   * The VAE's reconstruction on the fit data, for the support of a latent histogram: the 99th
-   * percentile of the per-sample summed squared error and the mean squared error per value.
-   */
-  private vaeSupport?: { threshold: number; variance: number };
-
   /**
    * @param model - The user's model (its layers are used, not copied) or an inference-only model.
    * @param options - Which components to build; see {@link ComposedWrapperOptions}.
@@ -246,8 +104,7 @@ export class ComposedWrapper extends RiskModel {
     this.mode = opts.mode ?? 'post-hoc';
     this.rng = createRandom(opts.seed ?? 0);
     const seed = (): number => this.rng.int(2147483647);
-    if (opts.histogram) this.histogram = new FeatureHistogram(opts.histogram);
-    this.mcIsCopy = false;
+    if (opts.histogram) this.histogramHead = new HistogramHead(opts.histogram);
 
     if (restored) {
       const p = restored.parts;
@@ -255,18 +112,19 @@ export class ComposedWrapper extends RiskModel {
       const c = restored.config;
       this.core = { model: coreModel, nOutputs: c['nOutputs'] as number, featIndex: c['featIndex'] as number, logitsIndex: c['logitsIndex'] as number | undefined, apply: (xs, t) => layersApply(coreModel, xs, t) };
       this.head = detectOutputHead(coreModel);
-      this.vaeHeads = p['vaeHeads'];
-      this.decoder = p['decoder'];
-      this.mveHead = p['mveHead'];
+      if (p['vaeHeads'] && p['decoder']) {
+        this.vae = new VaeHead(opts.vae ?? {}, p['vaeHeads'], p['decoder']);
+        this.vae.support = c['vaeSupport'] as VaeSupport | undefined;
+      }
+      if (p['mveHead']) this.mve = new MveHead(opts.mve ?? {}, p['mveHead']);
       this.inputShapes = c['inputShapes'] as Array<Array<number | null>>;
       if (opts.dropout) {
-        this.mcIsCopy = p['mcCore'] !== undefined;
-        this.mcCore = p['mcCore'] ?? this.buildDropoutCore(coreModel, coreModel.outputs.slice(0, this.core.nOutputs), opts.dropout, false, seed);
+        const copy = p['mcCore'];
+        this.dropout = new McDropoutHead(opts.dropout, copy ?? McDropoutHead.buildModel(coreModel, coreModel.outputs.slice(0, this.core.nOutputs), opts.dropout, false, seed), copy !== undefined, seed);
       }
       const q = restored.arrays['queue'];
       const meta = c['queue'] as { dim: number; filled: number; next: number } | undefined;
-      if (this.histogram && q && meta) this.histogram.importState({ ...meta, data: q.data });
-      this.vaeSupport = c['vaeSupport'] as { threshold: number; variance: number } | undefined;
+      if (this.histogramHead && q && meta) this.histogramHead.loadState({ meta, data: q.data });
       const task = c['task'] as { loss?: string; fromLogits?: boolean } | undefined;
       if (task?.loss) this.compile({ loss: task.loss as CompileOptions['loss'], fromLogits: task.fromLogits });
     } else if (model instanceof tf.LayersModel) {
@@ -283,28 +141,13 @@ export class ComposedWrapper extends RiskModel {
       const coreModel = tf.model({ inputs: model.inputs, outputs, name: `${model.name}_core` });
       this.core = { model: coreModel, nOutputs: model.outputs.length, featIndex, logitsIndex, apply: (xs, t) => layersApply(coreModel, xs, t) };
       if (opts.dropout) {
-        this.mcIsCopy = this.mode === 'post-hoc' && (opts.dropout.placement ?? 'insert') === 'insert';
-        this.mcCore = this.buildDropoutCore(model, model.outputs, opts.dropout, this.mcIsCopy, seed);
+        const copy = this.mode === 'post-hoc' && (opts.dropout.placement ?? 'insert') === 'insert';
+        this.dropout = new McDropoutHead(opts.dropout, McDropoutHead.buildModel(model, model.outputs, opts.dropout, copy, seed), copy, seed);
       }
       const featShape = feat.shape.slice(1) as number[];
       const yShape = (model.outputs[0] as tf.SymbolicTensor).shape.slice(1) as number[];
-      if (opts.mve) this.mveHead = this.buildMveHead(featShape, yShape, seed);
-      if (opts.vae) {
-        const latent = opts.vae.latentDim ?? 16;
-        const inputShape = this.inputShapes[0] as number[];
-        this.vaeHeads = this.buildVaeHeads(featShape, latent, seed);
-        const dec = opts.vae.decoder;
-        if (dec instanceof tf.LayersModel) {
-          const inShape = (dec.inputs[0] as tf.SymbolicTensor).shape;
-          const outShape = (dec.outputs[0] as tf.SymbolicTensor).shape.slice(1);
-          if (inShape.length !== 2 || inShape[1] !== latent) throw new ShapeError(`The decoder must take [batch, ${latent}] latents, but takes [${inShape}].`);
-          if (!tf.util.arraysEqual(outShape as number[], inputShape)) throw new ShapeError(`The decoder outputs [${outShape}] but the model input is [${inputShape}].`);
-          this.decoder = dec;
-          this.ownsDecoder = false;
-        } else {
-          this.decoder = buildMirrorDecoder(latent, inputShape, extractor, dec === 'auto', seed, `rw_decoder`);
-        }
-      }
+      if (opts.mve) this.mve = MveHead.build(opts.mve, featShape, yShape, seed);
+      if (opts.vae) this.vae = VaeHead.build(opts.vae, featShape, this.inputShapes[0] as number[], extractor, seed);
     } else {
       if (opts.vae || opts.mve || opts.dropout) {
         throw new UnsupportedModelError('VAE, MVE and MC dropout need a trainable tf.LayersModel; a GraphModel or a function only supports the histogram (bias) fitted with fit(x) or fitHistogram(x).');
@@ -351,9 +194,9 @@ export class ComposedWrapper extends RiskModel {
       }
     }
     this.outputActivation = this.head.activation;
-    if (this.mcCore) this.dropoutLayers = mcLayers(this.mcCore);
-    const seedSource = (): number => this.rng.int(2147483647);
-    for (const l of this.dropoutLayers) l.seedSource = seedSource;
+    // Fails construction (HeadCompositionError) when two heads write one field or a read has no provider.
+    const byKind: Record<HeadKind, RiskHead | undefined> = { mcDropout: this.dropout, mve: this.mve, vae: this.vae, histogram: this.histogramHead };
+    this.heads = orderHeads(REGISTERED_HEADS.map((r) => byKind[r.kind]).filter((h): h is RiskHead => h !== undefined));
   }
 
   private validate(o: ComposedWrapperOptions): void {
@@ -390,60 +233,6 @@ export class ComposedWrapper extends RiskModel {
   }
 
   /**
-   * The MC-dropout model. `copy`: the layers are fresh copies holding the user's current
-   * weights (the user's model is never trained); otherwise the user's own layers.
-   */
-  private buildDropoutCore(model: tf.LayersModel, outputs: tf.SymbolicTensor[], spec: DropoutSpec, copy: boolean, seed: () => number): tf.LayersModel {
-    const { rate = 0.1, placement: mode = 'insert' } = spec;
-    const outputLayers = new Set(outputs.map((t) => t.sourceLayer as tf.layers.Layer));
-    const copies: Array<[tf.layers.Layer, tf.layers.Layer]> = [];
-    let count = 0;
-    const g = rebuildGraph(model, {
-      replace: (layer) => {
-        if (mode === 'own' && /Dropout/.test(layer.getClassName())) {
-          count++;
-          const r = (layer.getConfig() as { rate: number }).rate;
-          return new McDropout({ rate: r, spatial: /Spatial/.test(layer.getClassName()), name: `${layer.name}_mc` });
-        }
-        if (!copy || layer.weights.length === 0) return undefined;
-        const c = freshLayerCopy(layer, seed, '_mccopy');
-        copies.push([layer, c]);
-        return c;
-      },
-      after: (layer, out) => {
-        const cls = layer.getClassName();
-        if (mode !== 'insert' || outputLayers.has(layer) || !(cls === 'Dense' || /^Conv/.test(cls))) return out;
-        count++;
-        return new McDropout({ rate, spatial: /^Conv/.test(cls), name: `${layer.name}_mcdrop${seed() % 100000}` }).apply(out) as tf.SymbolicTensor;
-      },
-    });
-    if (count === 0) {
-      throw new UnsupportedModelError(mode === 'own' ? "dropout placement 'own': the model has no Dropout layers; use placement 'insert'." : 'MC dropout found no dense or convolution layer (other than the output) to add dropout after.');
-    }
-    const mc = tf.model({ inputs: g.inputs, outputs: outputs.map(g.map), name: `${model.name}_mc${copy ? '_copy' : ''}` });
-    // getWeights() hands back the variables' own tensors (not clones): never dispose them.
-    for (const [orig, c] of copies) c.setWeights(orig.getWeights());
-    return mc;
-  }
-
-  private buildMveHead(featShape: number[], yShape: number[], seed: () => number): tf.LayersModel {
-    const inp = tf.input({ shape: featShape, name: 'rw_mve_features' });
-    let h: tf.SymbolicTensor = featShape.length > 1 ? (tf.layers.flatten().apply(inp) as tf.SymbolicTensor) : inp;
-    const units = yShape.reduce((a, b) => a * b, 1);
-    h = tf.layers.dense({ units, kernelInitializer: tf.initializers.glorotUniform({ seed: seed() }), name: 'rw_mve_logvar' }).apply(h) as tf.SymbolicTensor;
-    if (yShape.length !== 1) h = tf.layers.reshape({ targetShape: yShape }).apply(h) as tf.SymbolicTensor;
-    return tf.model({ inputs: inp, outputs: h, name: 'rw_mve_head' });
-  }
-
-  private buildVaeHeads(featShape: number[], latent: number, seed: () => number): tf.LayersModel {
-    const inp = tf.input({ shape: featShape, name: 'rw_vae_features' });
-    const h: tf.SymbolicTensor = featShape.length > 1 ? (tf.layers.flatten().apply(inp) as tf.SymbolicTensor) : inp;
-    const mu = tf.layers.dense({ units: latent, kernelInitializer: tf.initializers.glorotUniform({ seed: seed() }), name: 'rw_vae_mean' }).apply(h) as tf.SymbolicTensor;
-    const lv = tf.layers.dense({ units: latent, kernelInitializer: tf.initializers.glorotUniform({ seed: seed() }), name: 'rw_vae_logvar' }).apply(h) as tf.SymbolicTensor;
-    return tf.model({ inputs: inp, outputs: [mu, lv], name: 'rw_vae_heads' });
-  }
-
-  /**
    * The layer models the wrapper uses, for inspection: `core` (inputs -> the model's outputs
    * and the features, sharing the user's layers), `mcCore` (the dropout model), and the
    * optional `vaeHeads` (features -> [mean, logVariance]), `decoder` (latent -> input) and
@@ -461,7 +250,7 @@ export class ComposedWrapper extends RiskModel {
     /** Features to the log-variance of each output, with `mve`. */
     mveHead?: tf.LayersModel;
   } {
-    return { core: this.core.model, mcCore: this.mcCore, vaeHeads: this.vaeHeads, decoder: this.decoder, mveHead: this.mveHead };
+    return { core: this.core.model, mcCore: this.mcCore, vaeHeads: this.vae?.encoder, decoder: this.vae?.decoder, mveHead: this.mve?.model };
   }
 
   /** Whether this wrapper can be trained (false for GraphModels and functions). */
@@ -474,7 +263,7 @@ export class ComposedWrapper extends RiskModel {
    * the model): the prediction is still the frozen model's own.
    */
   get retrainsCopies(): boolean {
-    return this.mcIsCopy;
+    return this.dropout?.isCopy ?? false;
   }
 
   /** The task as compiled (loss family and logits/probabilities), or undefined before `compile`. */
@@ -527,14 +316,14 @@ export class ComposedWrapper extends RiskModel {
   }
 
   private setDropout(active: boolean): void {
-    for (const l of this.dropoutLayers) l.active = active;
+    this.dropout?.setActive(active);
   }
 
   private variables(): tf.Variable[] {
     const seen = new Map<number, tf.Variable>();
-    const models = [this.vaeHeads, this.decoder, this.mveHead];
-    if (this.mode === 'joint') models.push(this.core.model, this.mcCore);
-    else if (this.mcIsCopy) models.push(this.mcCore);
+    const joint = this.mode === 'joint';
+    const models: Array<tf.LayersModel | undefined> = this.heads.flatMap((h) => h.trainableModels?.(joint) ?? []);
+    if (joint) models.push(this.core.model);
     for (const m of models) {
       for (const w of m?.trainableWeights ?? []) {
         const v = w.read() as tf.Variable;
@@ -553,19 +342,20 @@ export class ComposedWrapper extends RiskModel {
     return task;
   }
 
-  /** The MVE mean: logits for a classifier (recovered, or logit of clipped probabilities), else the output. */
-  private mveMean(output: tf.Tensor, logits: tf.Tensor | undefined, classification: boolean): tf.Tensor {
-    if (!classification) return output;
-    if (logits) return logits;
-    if (this.plan?.space === 'probabilities' || this.head.activation === 'sigmoid' || this.head.activation === 'softmax') {
-      const p = tf.clipByValue(output, 1e-7, 1 - 1e-7);
-      return tf.sub(tf.log(p), tf.log(tf.sub(1, p)));
-    }
-    return output;
+  /** What the heads need of the task (see {@link HeadTask}). */
+  private headTask(): HeadTask {
+    const kind = this.plan?.kind;
+    return {
+      classification: this.compiledForClassification,
+      kind,
+      probabilities: this.plan?.space === 'probabilities' || this.head.activation === 'sigmoid' || this.head.activation === 'softmax',
+      probabilitiesOf: (output) => this.probabilities(output),
+      exclusiveClasses: (output) => this.head.activation === 'softmax' || (kind !== 'binary' && output.shape[output.rank - 1] !== 1),
+    };
   }
 
   /** Loss and the vectors the histogram should see (kept), for one batch. */
-  private lossTensors(xs: tf.Tensor[], ys: tf.Tensor[], training: boolean): { loss: tf.Scalar; record?: tf.Tensor; mask?: tf.Tensor } {
+  private lossTensors(xs: tf.Tensor[], ys: tf.Tensor[], training: boolean): { loss: tf.Scalar; mask?: tf.Tensor } {
     this.requireLoss();
     const o = this.options;
     const joint = this.mode === 'joint';
@@ -582,85 +372,26 @@ export class ComposedWrapper extends RiskModel {
     if (!tf.util.arraysEqual(y0.shape, mean0.shape) && this.plan?.kind !== 'sparse') throw new ShapeError(`${this.kind}: targets of shape [${y0.shape}] do not match the output shape [${mean0.shape}].`);
     let loss: tf.Scalar = tf.scalar(0);
     let mcOuts: tf.Tensor[] | undefined;
-    if (this.mcCore && (joint || this.mcIsCopy)) {
-      this.setDropout(training);
-      mcOuts = layersApply(this.mcCore, xs, training);
-      this.setDropout(false);
-    }
-    const classification = this.options.mve?.classification ?? this.compiledForClassification;
-    if (this.mveHead) {
-      const logvar = (this.mveHead.apply(feat, { training }) as tf.Tensor).reshape(mean0.shape);
-      // Joint with dropout: the mean is the stochastic pass; otherwise the clean one (post-hoc: the frozen model's).
-      const mean = joint && mcOuts ? this.mveMean(mcOuts[0] as tf.Tensor, undefined, classification) : this.mveMean(mean0, logits, classification);
-      if (classification) {
-        // Kendall & Gal (2017, eq. 12): the NLL of the likelihood AVERAGED over logit samples,
-        // -log(1/T sum_t p(y | mean + std eps_t)). (Averaging the loss instead, as Capsa does,
-        // makes any noise cost loss by Jensen's inequality, so the variance learns nothing.)
-        const s = o.mve?.samples ?? 10;
-        const std = tf.exp(tf.mul(logvar, 0.5));
-        const kind = this.plan?.kind ?? 'binary';
-        // All samples in one draw: z has shape [samples, ...mean.shape].
-        const eps = tf.randomNormal([s, ...mean.shape], 0, 1, 'float32', this.rng.int(2147483647));
-        const z = tf.add(mean, tf.mul(std, eps));
-        const yRep = tf.broadcastTo(y0, [s, ...y0.shape]);
-        const nllKind = kind === 'custom' || kind === 'regression' ? 'binary' : kind;
-        const nll = logitNll(nllKind, yRep.reshape([s * (y0.shape[0] as number), ...y0.shape.slice(1)]), z.reshape([s * (mean.shape[0] as number), ...mean.shape.slice(1)]));
-        const lme = tf.sub(tf.logSumExp(tf.neg(nll).reshape([s, -1]), 0), Math.log(s));
-        loss = tf.add(loss, tf.neg(tf.mean(lme)));
-      } else {
-        loss = tf.add(loss, tf.mean(tf.mul(0.5, tf.add(logvar, tf.mul(tf.square(tf.sub(y0, mean)), tf.exp(tf.neg(logvar)))))));
-      }
-    }
-    if (joint) {
-      const taskOuts = mcOuts ?? yOuts;
-      // With dropout the stochastic model's logits are not recoverable through the clean layer: use its outputs.
-      loss = tf.add(loss, this.outputsLoss(ys, taskOuts, mcOuts ? undefined : logits, this.mveHead !== undefined));
-    } else if (mcOuts) {
-      loss = tf.add(loss, this.outputsLoss(ys, mcOuts, undefined, false));
-    }
+    if (this.dropout && (joint || this.dropout.isCopy)) mcOuts = this.dropout.trainingOutputs(xs, training);
     let mask: tf.Tensor | undefined;
     if (o.vae?.onlyClass !== undefined) {
       mask = tf.cast(tf.equal(tf.round(flatten2d(y0).slice([0, 0], [-1, 1]).reshape([-1])), o.vae.onlyClass), 'float32');
     }
-    let mu: tf.Tensor | undefined;
-    if (this.vaeHeads && this.decoder && o.vae) {
-      const [m, lv] = this.vaeHeads.apply(feat, { training }) as tf.Tensor[];
-      mu = m as tf.Tensor;
-      const logvar = lv as tf.Tensor;
-      const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', this.rng.int(2147483647));
-      const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), eps));
-      const recon = this.decoder.apply(z, { training }) as tf.Tensor;
-      const x0 = xs[0] as tf.Tensor;
-      const rec = tf.sum(tf.square(tf.sub(flatten2d(recon), flatten2d(x0))), 1);
-      // KL(N(mu, exp(logvar)) || N(0, I)): the SAME log-variance parameterisation as the sampler above.
-      const kl = tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar)), 1));
-      const per = tf.add(rec, tf.mul(kl, o.vae.klWeight ?? 1));
-      const vaeLoss = mask ? tf.div(tf.sum(tf.mul(per, mask)), tf.maximum(tf.sum(mask), 1)) : tf.mean(per);
-      loss = tf.add(loss, joint ? tf.mul(vaeLoss, o.vae.weight ?? 0.01) : vaeLoss) as tf.Scalar;
+    if (joint) {
+      const taskOuts = mcOuts ?? yOuts;
+      // With dropout the stochastic model's logits are not recoverable through the clean layer: use its outputs.
+      loss = tf.add(loss, this.outputsLoss(ys, taskOuts, mcOuts ? undefined : logits, this.heads.some((h) => h.replacesTaskLoss)));
+    } else if (mcOuts) {
+      loss = tf.add(loss, this.outputsLoss(ys, mcOuts, undefined, false));
     }
-    let record: tf.Tensor | undefined;
-    if (this.histogram) {
-      const src = o.histogram?.source ?? 'features';
-      record = flatten2d(src === 'latent' ? (mu as tf.Tensor) : src === 'input' ? (xs[0] as tf.Tensor) : feat);
+    // Heads run in order (providers first); each adds its own loss. Taps are provided only where a loss reads them.
+    const step: HeadStep = { xs, ys, taps: { input: xs[0] as tf.Tensor, features: feat }, output: mean0, logits, stochasticOutput: mcOuts?.[0], training, joint, mask, seed: () => this.rng.int(2147483647), task: this.headTask() };
+    const lossReads = new Set(this.heads.filter((h) => h.loss).flatMap((h) => h.reads));
+    for (const h of this.heads) {
+      if (h.provide && h.provides?.some((t) => lossReads.has(t))) Object.assign(step.taps, h.provide(step));
+      if (h.loss) loss = tf.add(loss, h.loss(step));
     }
-    return { loss, record, mask };
-  }
-
-  private pushRecord(record: tf.Tensor, mask?: tf.Tensor): void {
-    const hist = this.histogram as FeatureHistogram;
-    const [n, d] = record.shape as [number, number];
-    let values = record.dataSync();
-    let rows = n;
-    if (mask) {
-      const m = mask.dataSync();
-      const keep: number[] = [];
-      for (let i = 0; i < n; i++) if (m[i] === 1) keep.push(i);
-      const sel = new Float32Array(keep.length * d);
-      keep.forEach((r, j) => sel.set(values.subarray(r * d, (r + 1) * d), j * d));
-      values = sel;
-      rows = keep.length;
-    }
-    if (rows > 0) hist.push(values, rows, d);
+    return { loss, mask };
   }
 
   private requireTrainable(): void {
@@ -706,7 +437,7 @@ export class ComposedWrapper extends RiskModel {
     const rec = tf.tidy(() => this.histogramSource(xs));
     const mask = ys ? this.onlyClassMask(ys) : undefined;
     try {
-      this.pushRecord(rec, mask);
+      this.histogramHead?.observe(rec, mask);
     } finally {
       tf.dispose([rec, mask].filter((t): t is tf.Tensor => t !== undefined));
     }
@@ -802,15 +533,9 @@ export class ComposedWrapper extends RiskModel {
 
   /** Per-sample summed squared reconstruction error of the mean decoding (latent histograms only). */
   private reconstructionErrors(xs: tf.Tensor[]): tf.Tensor1D | undefined {
-    if (this.options.histogram?.source !== 'latent' || !this.vaeHeads || !this.decoder) return undefined;
-    const vaeHeads = this.vaeHeads;
-    const decoder = this.decoder;
-    return tf.tidy(() => {
-      const feat = this.core.apply(xs, false)[this.core.featIndex] as tf.Tensor;
-      const mu = (vaeHeads.apply(feat) as tf.Tensor[])[0] as tf.Tensor;
-      const recon = decoder.apply(mu) as tf.Tensor;
-      return tf.sum(tf.square(tf.sub(flatten2d(recon), flatten2d(xs[0] as tf.Tensor))), 1) as tf.Tensor1D;
-    });
+    const vae = this.vae;
+    if (this.options.histogram?.source !== 'latent' || !vae) return undefined;
+    return tf.tidy(() => vae.reconstructionErrors(this.core.apply(xs, false)[this.core.featIndex] as tf.Tensor, xs[0] as tf.Tensor));
   }
 
   private collectReconstruction(xs: tf.Tensor[], into: number[]): void {
@@ -822,12 +547,7 @@ export class ComposedWrapper extends RiskModel {
 
   /** Sets the VAE support from the fit data's reconstruction errors (see {@link ComposedWrapper.predict}'s `bias.vaeSupport`). */
   private calibrateSupport(errors: number[]): void {
-    if (errors.length === 0) return;
-    const sorted = [...errors].sort((a, b) => a - b);
-    const threshold = sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] as number;
-    const values = (this.inputShapes[0] as number[]).reduce((a, b) => a * b, 1);
-    const variance = Math.max(sorted.reduce((a, b) => a + b, 0) / sorted.length / values, 1e-12);
-    this.vaeSupport = { threshold, variance };
+    this.vae?.calibrateSupport(errors, (this.inputShapes[0] as number[]).reduce((a, b) => a * b, 1));
   }
 
   /**
@@ -859,14 +579,16 @@ export class ComposedWrapper extends RiskModel {
     this.calibrateSupport(errors);
   }
 
+  /** The clean (dropout-off, inference-mode) vectors the histogram head reads, from the core or the head that provides them. */
   private histogramSource(xs: tf.Tensor[]): tf.Tensor {
     this.setDropout(false);
-    const src = this.options.histogram?.source ?? 'features';
-    if (src === 'input') return flatten2d(xs[0] as tf.Tensor);
-    const feat = this.core.apply(xs, false)[this.core.featIndex] as tf.Tensor;
-    if (src === 'features') return flatten2d(feat);
-    return flatten2d((this.vaeHeads?.apply(feat) as tf.Tensor[])[0] as tf.Tensor);
+    const source = (this.histogramHead as HistogramHead).source;
+    if (source === 'input') return flatten2d(xs[0] as tf.Tensor);
+    const step: HeadStep = { xs, taps: { input: xs[0] as tf.Tensor, features: this.core.apply(xs, false)[this.core.featIndex] as tf.Tensor }, output: xs[0] as tf.Tensor, training: false, joint: this.mode === 'joint', seed: () => this.rng.int(2147483647), task: this.headTask() };
+    for (const h of this.heads) if (step.taps[source] === undefined && h.provide && h.provides?.includes(source)) Object.assign(step.taps, h.provide(step));
+    return flatten2d(step.taps[source] as tf.Tensor);
   }
+
 
   protected override checkInputs(xs: tf.Tensor[], what: string): void {
     if (this.inputShapes.length === 0) return;
@@ -882,54 +604,20 @@ export class ComposedWrapper extends RiskModel {
 
   protected predictBatch(xs: tf.Tensor[]): RiskFields {
     const o = this.options;
-    const n = xs[0]?.shape[0] as number;
-    // The histogram runs on the CPU from plain numbers; compute its features first.
-    let logp: Float64Array | undefined;
-    if (this.histogram) {
-      const v = tf.tidy(() => this.histogramSource(xs));
-      try {
-        logp = this.histogram.logProb(v.dataSync(), n, v.shape[1] as number);
-      } finally {
-        v.dispose();
-      }
-    }
     return tf.tidy(() => {
       this.setDropout(false);
       const outs = this.core.apply(xs, false);
-      const feat = outs[this.core.featIndex] as tf.Tensor;
       let yHat = outs[0] as tf.Tensor;
-      const tile = (perSample: tf.Tensor): tf.Tensor => tf.broadcastTo(perSample.reshape([n, ...yHat.shape.slice(1).map(() => 1)]), yHat.shape);
       const named: Partial<Record<NamedRisk, tf.Tensor>> = {};
-      if (this.mveHead) named['aleatoric.mve'] = tf.exp(this.mveHead.apply(feat) as tf.Tensor).reshape(yHat.shape);
-      if (this.vaeHeads && this.decoder) {
-        const mu = (this.vaeHeads.apply(feat) as tf.Tensor[])[0] as tf.Tensor;
-        const recon = this.decoder.apply(mu) as tf.Tensor;
-        named['epistemic.vae'] = tile(tf.mean(tf.square(tf.sub(flatten2d(recon), flatten2d(xs[0] as tf.Tensor))), 1));
-      }
-      if (logp) {
-        named['bias.histogram'] = tile(tf.tensor1d(Float32Array.from(logp)));
-        const support = this.vaeSupport;
-        const errors = support ? this.reconstructionErrors(xs) : undefined;
-        if (support && errors) {
-          // Outside the VAE's support (reconstructed worse than 99% of the fit data), the latent
-          // histogram alone can rate an input well: noise may encode near the latent mode. The
-          // excess error is charged as a Gaussian log-likelihood, so such inputs rank low.
-          const excess = tf.relu(tf.sub(errors, support.threshold));
-          named['bias.vaeSupport'] = tile(tf.sub(tf.tensor1d(Float32Array.from(logp)), tf.div(excess, 2 * support.variance)));
-        }
-      }
-      if (this.mcCore) {
-        this.setDropout(true);
-        const passes: tf.Tensor[] = [];
-        for (let t = 0; t < (o.dropout?.passes ?? 20); t++) passes.push(layersApply(this.mcCore, xs, false)[0] as tf.Tensor);
-        this.setDropout(false);
-        const stack = tf.stack(passes);
-        const { mean, variance } = tf.moments(stack, 0);
-        named['epistemic.mcDropout'] = tf.sqrt(variance);
-        const probs = passes.map((p) => this.probabilities(p));
-        if (probs.every((p): p is tf.Tensor => p !== undefined)) Object.assign(named, classificationSummaries(probs, this.head.activation === 'softmax' || (this.plan?.kind !== 'binary' && yHat.shape[yHat.rank - 1] !== 1)));
+      // Heads run in order (providers first) on the clean, dropout-off pass; each writes its own fields.
+      const step: HeadStep = { xs, taps: { input: xs[0] as tf.Tensor, features: outs[this.core.featIndex] as tf.Tensor }, output: yHat, training: false, joint: this.mode === 'joint', seed: () => this.rng.int(2147483647), task: this.headTask() };
+      for (const h of this.heads) {
+        if (h.provide) Object.assign(step.taps, h.provide(step));
+        const p = h.predict?.(step);
+        if (!p) continue;
+        Object.assign(named, p.fields);
         // Joint mode keeps Capsa's convention (the prediction is the MC mean); post-hoc keeps the model's own output.
-        if (this.mode === 'joint') yHat = mean;
+        if (p.passMean && this.mode === 'joint') yHat = p.passMean;
       }
       const fields: RiskFields = { yHat, named, outputs: this.head.activation === 'sigmoid' || this.head.activation === 'softmax' || this.plan?.space === 'probabilities' ? 'probabilities' : 'logits' };
       const biasField = named['bias.vaeSupport'] ?? named['bias.histogram'];
@@ -947,10 +635,7 @@ export class ComposedWrapper extends RiskModel {
     const coreModel = this.core.model;
     if (!coreModel) throw new UnsupportedModelError(`${this.kind}: wrappers of inference-only models cannot be saved; save the model itself.`);
     const parts: Record<string, tf.LayersModel> = { core: coreModel };
-    if (this.vaeHeads) parts['vaeHeads'] = this.vaeHeads;
-    if (this.decoder) parts['decoder'] = this.decoder;
-    if (this.mveHead) parts['mveHead'] = this.mveHead;
-    if (this.mcCore && this.mcIsCopy) parts['mcCore'] = this.mcCore;
+    for (const h of this.heads) Object.assign(parts, h.parts?.());
     const config: Record<string, unknown> = {
       options: { ...this.options, mode: this.mode },
       nOutputs: this.core.nOutputs,
@@ -959,12 +644,12 @@ export class ComposedWrapper extends RiskModel {
       inputShapes: this.inputShapes,
     };
     if (this.plan?.lossName) config['task'] = { loss: this.plan.lossName, fromLogits: this.plan.fromLogits };
-    if (this.vaeSupport) config['vaeSupport'] = this.vaeSupport;
+    if (this.vae?.support) config['vaeSupport'] = this.vae.support;
     const arrays: WrapperArtifacts['arrays'] = {};
-    if (this.histogram && this.histogram.dimension > 0) {
-      const s = this.histogram.exportState();
-      config['queue'] = { dim: s.dim, filled: s.filled, next: s.next };
-      arrays['queue'] = { data: s.data, shape: [s.data.length] };
+    const queue = this.histogramHead?.saveState();
+    if (queue) {
+      config['queue'] = queue.meta;
+      arrays['queue'] = { data: queue.data, shape: [queue.data.length] };
     }
     return { kind: this.kind, config, parts, arrays };
   }
@@ -985,9 +670,7 @@ export class ComposedWrapper extends RiskModel {
   }
 
   dispose(): void {
-    for (const m of [this.vaeHeads, this.mveHead]) m?.dispose();
-    if (this.mcIsCopy) this.mcCore?.dispose();
-    if (this.ownsDecoder) this.decoder?.dispose();
+    for (const h of this.heads) h.dispose();
     this.optimizer?.dispose();
   }
 }

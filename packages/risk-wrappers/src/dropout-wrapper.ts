@@ -1,5 +1,7 @@
 import type { tf } from '@dbvae/backend';
-import { ComposedWrapper, WRAPPER_KINDS, restoredSource, type DropoutSpec, type ModelSource, type RiskMode } from './composed-wrapper';
+import { ComposedWrapper } from './composed-wrapper';
+import type { DropoutSpec, ModelSource, RiskMode } from './risk-options';
+import { WRAPPER_KINDS, restoredSource } from './wrapper-registry';
 
 /** Options of {@link DropoutWrapper}. */
 export interface DropoutWrapperOptions extends DropoutSpec {

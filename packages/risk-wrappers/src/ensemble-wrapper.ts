@@ -1,6 +1,8 @@
 import { InvalidArgumentError, createRandom, tf } from '@dbvae/backend';
 import type { CompileOptions, OptimizerSpec } from './compile-options';
-import { ComposedWrapper, RESTORED, WRAPPER_KINDS, restoreFromArtifacts, restoredSource, type RiskMode } from './composed-wrapper';
+import { ComposedWrapper } from './composed-wrapper';
+import type { RiskMode } from './risk-options';
+import { RESTORED, WRAPPER_KINDS, restoreFromArtifacts, restoredSource } from './wrapper-registry';
 import { SerializationError, UnsupportedModelError } from './errors';
 import { freshLayerCopy, rebuildGraph } from './graph';
 import { RiskModel, toTensorList, type FitOptions, type History, type ModelInput } from './risk-model';

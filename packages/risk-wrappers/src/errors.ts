@@ -41,3 +41,14 @@ export class SerializationError extends RiskWrapperError {
     super(message, 'E_SERIALIZATION', options);
   }
 }
+
+/**
+ * Risk heads that cannot be composed: two heads write the same named risk field (one would
+ * silently overwrite the other), two share a name, or a head reads a tap nothing provides.
+ * `code` is `E_HEAD_COLLISION`, `E_HEAD_NAME` or `E_HEAD_MISSING_TAP`.
+ */
+export class HeadCompositionError extends RiskWrapperError {
+  constructor(message: string, code: 'E_HEAD_COLLISION' | 'E_HEAD_NAME' | 'E_HEAD_MISSING_TAP', options?: { cause?: unknown }) {
+    super(message, code, options);
+  }
+}

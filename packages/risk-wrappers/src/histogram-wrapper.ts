@@ -1,4 +1,6 @@
-import { ComposedWrapper, WRAPPER_KINDS, restoredSource, type ModelSource, type RiskMode } from './composed-wrapper';
+import { ComposedWrapper } from './composed-wrapper';
+import type { ModelSource, RiskMode } from './risk-options';
+import { WRAPPER_KINDS, restoredSource } from './wrapper-registry';
 import type { FeatureLayer } from './graph';
 import type { tf } from '@dbvae/backend';
 

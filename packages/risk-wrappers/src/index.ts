@@ -14,17 +14,17 @@ export {
   type History,
   type BatchOptions,
 } from './risk-model';
-export {
-  ComposedWrapper,
-  loadRiskWrapper,
-  type ComposedWrapperOptions,
-  type ModelSource,
-  type RiskMode,
-  type HistogramSpec,
-  type VaeSpec,
-  type MveSpec,
-  type DropoutSpec,
-} from './composed-wrapper';
+export { ComposedWrapper } from './composed-wrapper';
+export { loadRiskWrapper } from './wrapper-registry';
+export type {
+  ComposedWrapperOptions,
+  ModelSource,
+  RiskMode,
+  HistogramSpec,
+  VaeSpec,
+  MveSpec,
+  DropoutSpec,
+} from './risk-options';
 export { HistogramWrapper, type HistogramWrapperOptions } from './histogram-wrapper';
 export { VAEWrapper, HistogramVAEWrapper, type VAEWrapperOptions, type HistogramVAEWrapperOptions } from './vae-wrapper';
 export { MVEWrapper, type MVEWrapperOptions } from './mve-wrapper';
@@ -59,4 +59,4 @@ export {
   type RegressionCalibrationOptions,
 } from './calibration';
 export { auroc, errorDetectionAuroc } from './auroc';
-export { RiskWrapperError, UnsupportedModelError, NotReadyError, SerializationError } from './errors';
+export { RiskWrapperError, UnsupportedModelError, NotReadyError, SerializationError, HeadCompositionError } from './errors';

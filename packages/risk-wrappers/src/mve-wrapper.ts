@@ -1,5 +1,7 @@
 import type { tf } from '@dbvae/backend';
-import { ComposedWrapper, WRAPPER_KINDS, restoredSource, type ModelSource, type MveSpec, type RiskMode } from './composed-wrapper';
+import { ComposedWrapper } from './composed-wrapper';
+import type { ModelSource, MveSpec, RiskMode } from './risk-options';
+import { WRAPPER_KINDS, restoredSource } from './wrapper-registry';
 import type { FeatureLayer } from './graph';
 
 /** Options of {@link MVEWrapper}. */

@@ -1,5 +1,7 @@
 import type { tf } from '@dbvae/backend';
-import { ComposedWrapper, WRAPPER_KINDS, restoredSource, type ModelSource, type RiskMode, type VaeSpec } from './composed-wrapper';
+import { ComposedWrapper } from './composed-wrapper';
+import type { ModelSource, RiskMode, VaeSpec } from './risk-options';
+import { WRAPPER_KINDS, restoredSource } from './wrapper-registry';
 import type { FeatureLayer } from './graph';
 
 /** Options of {@link VAEWrapper}. */

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, tf } from '@dbvae/backend';
-import { ComposedWrapper, type ComposedWrapperOptions, type DropoutSpec, type HistogramSpec, type ModelSource, type MveSpec, type RiskMode, type VaeSpec } from './composed-wrapper';
+import { ComposedWrapper } from './composed-wrapper';
+import type { ComposedWrapperOptions, DropoutSpec, HistogramSpec, ModelSource, MveSpec, RiskMode, VaeSpec } from './risk-options';
 import { EnsembleWrapper } from './ensemble-wrapper';
 import type { FeatureLayer } from './graph';
 
