@@ -48,6 +48,8 @@ export class SerializationError extends RiskWrapperError {
  * `code` is `E_HEAD_COLLISION`, `E_HEAD_NAME` or `E_HEAD_MISSING_TAP`.
  */
 export class HeadCompositionError extends RiskWrapperError {
+  override readonly name: string = 'HeadCompositionError';
+
   constructor(message: string, code: 'E_HEAD_COLLISION' | 'E_HEAD_NAME' | 'E_HEAD_MISSING_TAP', options?: { cause?: unknown }) {
     super(message, code, options);
   }
