@@ -85,7 +85,7 @@ function importedSpecifiers(metafile: Metafile): string[] {
   return Object.values(metafile.inputs).flatMap((input) => input.imports.map((entry) => entry.original ?? entry.path));
 }
 
-async function bundleForBrowser(name: string): Promise<{ errors: string[]; specifiers: string[]; code: string }> {
+async function bundleForBrowser(name: string): Promise<{ errors: string[]; specifiers: string[]; code: string; exports: string[] }> {
   try {
     const result = await build({
       stdin: { contents: `export * from '@dbvae/${name}';`, resolveDir: packagesDir, loader: 'ts' },
@@ -98,10 +98,11 @@ async function bundleForBrowser(name: string): Promise<{ errors: string[]; speci
       logLevel: 'silent',
       plugins: [workspacePackages],
     });
-    return { errors: [], specifiers: importedSpecifiers(result.metafile), code: result.outputFiles[0]?.text ?? '' };
+    const output = Object.values(result.metafile.outputs)[0];
+    return { errors: [], specifiers: importedSpecifiers(result.metafile), code: result.outputFiles[0]?.text ?? '', exports: [...(output?.exports ?? [])].sort() };
   } catch (error) {
     const failures = (error as { errors?: { text: string }[] }).errors ?? [{ text: String(error) }];
-    return { errors: failures.map((failure) => failure.text), specifiers: [], code: '' };
+    return { errors: failures.map((failure) => failure.text), specifiers: [], code: '', exports: [] };
   }
 }
 
@@ -114,5 +115,11 @@ describe.each(['core-data', 'models'])('the browser entry of @dbvae/%s', (name) 
     // Only tfjs is left for the app's bundler to resolve.
     expect(specifiers.filter((specifier) => !specifier.startsWith('@tensorflow/') && !specifier.startsWith('/') && !specifier.startsWith('.') && !specifier.startsWith('@dbvae/'))).toEqual([]);
     expect(code).not.toMatch(/\bfrom\s*["'](node:|sharp|h5wasm)/);
+  }, 60_000);
+
+  it('exports the same names as the Node entry', async () => {
+    const { exports } = await bundleForBrowser(name);
+    const nodeEntry = (await import(join(packagesDir, name, 'src', 'index.ts'))) as Record<string, unknown>;
+    expect(exports).toEqual(Object.keys(nodeEntry).sort());
   }, 60_000);
 });
