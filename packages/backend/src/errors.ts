@@ -92,6 +92,28 @@ export class FileSystemIOError extends DbvaeError {
   }
 }
 
+/**
+ * A Node.js-only function (file reading or writing, image decoding with sharp, worker threads)
+ * was called from the browser build of a dbvae package. The browser entries of
+ * `@dbvae/core-data` and `@dbvae/models` keep these names so imports type-check and bundle,
+ * but calling one throws this error. `feature` names the function; `code` is `'E_NODE_ONLY'`.
+ */
+export class NodeOnlyError extends DbvaeError {
+  override readonly name: string = 'NodeOnlyError';
+
+  /** The Node-only function that was called, such as `readLabH5`. */
+  readonly feature: string;
+
+  /**
+   * @param feature The function that was called.
+   * @param hint What to use in a browser instead.
+   */
+  constructor(feature: string, hint: string) {
+    super(`${feature} needs Node.js (it reads or writes files, decodes images with sharp or starts worker threads) and is not available in the browser build. ${hint}`, 'E_NODE_ONLY');
+    this.feature = feature;
+  }
+}
+
 /** An argument is out of its domain: a negative size, an unknown option, a non-finite number. `code` is `'E_INVALID_ARGUMENT'`. */
 export class InvalidArgumentError extends DbvaeError {
   override readonly name: string = 'InvalidArgumentError';

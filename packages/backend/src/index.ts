@@ -22,7 +22,7 @@ export {
   type InitBackendOptions,
 } from './init-backend';
 export { registerWasmKernels, replacedWasmKernels, WASM_GAP_KERNELS, WASM_FASTER_KERNELS, type WasmKernelRegistration } from './wasm-kernels/register';
-export { DbvaeError, BackendError, WasmBinaryError, CpuFallbackError, FileSystemIOError, InvalidArgumentError, ShapeError } from './errors';
+export { DbvaeError, BackendError, WasmBinaryError, CpuFallbackError, FileSystemIOError, NodeOnlyError, InvalidArgumentError, ShapeError } from './errors';
 export { checkTrainingBackend, setCpuFallbackPolicy, getCpuFallbackPolicy, type CpuFallbackPolicy } from './cpu-fallback';
 export { fileSystemIOHandler, registerFileSystemIO } from './file-system-io';
 export { createRandom, type Random } from './random';

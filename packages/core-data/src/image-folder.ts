@@ -3,10 +3,9 @@ import { extname, join, relative } from 'node:path';
 import sharp from 'sharp';
 import { InvalidArgumentError, tf } from '@dbvae/backend';
 import { DatasetError } from './errors';
+import { IMAGE_EXTENSIONS } from './image-extensions';
 import { uint8ToFloatBatch, type DataFormat } from './image-tensor';
 
-/** File extensions read by {@link loadImageFolder} (case-insensitive). */
-export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
 
 /** Options of {@link loadImageFolder}. */
 export interface LoadImageFolderOptions {
@@ -138,10 +137,3 @@ export async function loadImageFolder(dir: string, options: LoadImageFolderOptio
   };
 }
 
-/**
- * Converts loaded folder images (or any packed RGB uint8 set) into a float32 Tensor4D of RGB
- * values in [0, 1]; optionally only some rows. The caller disposes the tensor.
- */
-export function imagesToTensor(data: { images: Uint8Array; height: number; width: number }, options: { indices?: ArrayLike<number>; dataFormat?: DataFormat } = {}): tf.Tensor4D {
-  return uint8ToFloatBatch(data.images, { height: data.height, width: data.width, channelOrder: 'rgb', ...options });
-}

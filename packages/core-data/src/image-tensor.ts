@@ -94,3 +94,11 @@ export function swapRedBlueInPlace(bytes: Uint8Array): Uint8Array {
   }
   return bytes;
 }
+
+/**
+ * Converts loaded folder images (or any packed RGB uint8 set) into a float32 Tensor4D of RGB
+ * values in [0, 1]; optionally only some rows. The caller disposes the tensor.
+ */
+export function imagesToTensor(data: { images: Uint8Array; height: number; width: number }, options: { indices?: ArrayLike<number>; dataFormat?: DataFormat } = {}): tf.Tensor4D {
+  return uint8ToFloatBatch(data.images, { height: data.height, width: data.width, channelOrder: 'rgb', ...options });
+}

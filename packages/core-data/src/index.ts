@@ -4,13 +4,20 @@
  * replacement, image folders, CelebA attribute lists, and SynthFaces, a seeded synthetic
  * face / non-face set with a known, controllable bias.
  *
+ * Node-only exports: `readLabH5`, `writeLabH5`, `loadImageFolder`, `writeSynthFaces`,
+ * `openImageSource`, `iterateImageChunks` and `parseImageList` read or write files (node:fs,
+ * sharp, h5wasm). Bundlers that honour the `browser` export condition (Vite, webpack,
+ * esbuild with `platform: 'browser'`) get `dist/browser.js` instead: the same code, but these
+ * names are stand-ins (same signatures) that throw `NodeOnlyError`, and nothing imports a
+ * Node module, so browser apps need no aliases.
+ *
  * @packageDocumentation
  */
 export { DatasetError, Hdf5LayoutError, Hdf5ReadError, ParseError, type Hdf5LayoutProblem } from './errors';
 export { sampleWithoutReplacement, type SampleWithoutReplacementOptions } from './weighted-sampling';
 export { sampleUniformWithoutReplacement } from './uniform-sampling';
 export { normalizeProbabilities } from './weight-validation';
-export { uint8ToFloatBatch, swapRedBlueInPlace, type ChannelOrder, type DataFormat, type Uint8ToFloatOptions } from './image-tensor';
+export { uint8ToFloatBatch, swapRedBlueInPlace, imagesToTensor, type ChannelOrder, type DataFormat, type Uint8ToFloatOptions } from './image-tensor';
 export { readLabH5, writeLabH5, type LabH5Data, type ReadLabH5Options, type WriteLabH5Data } from './hdf5';
 export {
   FaceDataset,
@@ -31,7 +38,8 @@ export {
   type BackgroundKind,
   type NonFaceKind,
 } from './synth-faces';
-export { loadImageFolder, imagesToTensor, IMAGE_EXTENSIONS, type LoadImageFolderOptions, type ImageFolderData } from './image-folder';
+export { IMAGE_EXTENSIONS } from './image-extensions';
+export { loadImageFolder, type LoadImageFolderOptions, type ImageFolderData } from './image-folder';
 export { parseCelebaAttributes, parseCelebaPartition, type CelebaAttributes, type CelebaPartition } from './celeba';
 export { writeSynthFaces, type WriteSynthFacesOptions, type WriteSynthFacesResult } from './synth-faces-writer';
 export {

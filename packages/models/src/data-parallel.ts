@@ -1,6 +1,4 @@
-import { describeBackend, initBackend, ShapeError, tf } from '@dbvae/backend';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describeBackend, initBackend, NodeOnlyError, ShapeError, tf } from '@dbvae/backend';
 import { ModelError } from './errors';
 import { buffersOf, classifierGradients, replicatedWeights, toWire, type FromReplica, type ToReplica, type WireTensor } from './replica-protocol';
 import { assertPositiveInt } from './validate';
@@ -41,6 +39,28 @@ export interface DataParallelTrainer {
   close(): Promise<void>;
 }
 
+/** The Node modules the trainer needs, loaded on first use. */
+interface NodeModules {
+  workerThreads: typeof import('node:worker_threads');
+  os: typeof import('node:os');
+  module: typeof import('node:module');
+  url: typeof import('node:url');
+}
+
+// Node's modules are loaded on first use, by specifiers in variables: this file is reached
+// from `trainClassifier`, which browser apps use, and a browser bundler neither includes nor
+// fails on such an import (a literal `import('node:os')` or a top-level import would break
+// Vite, webpack and esbuild builds for the browser).
+async function loadNodeModules(): Promise<NodeModules> {
+  const load = (specifier: string): Promise<unknown> => import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
+  try {
+    const [workerThreads, os, module, url] = await Promise.all(['node:worker_threads', 'node:os', 'node:module', 'node:url'].map(load));
+    return { workerThreads, os, module, url } as NodeModules;
+  } catch {
+    throw new NodeOnlyError('createDataParallelTrainer', 'In a browser, train on one thread (leave `workers` unset in trainClassifier) and run training in a Web Worker to keep the page responsive.');
+  }
+}
+
 /** The worker file beside this module: `.ts` when running from source, `.js`/`.cjs` when built. */
 function replicaWorkerUrl(): { url: URL; fromSource: boolean } {
   const here = import.meta.url;
@@ -53,12 +73,14 @@ function replicaWorkerUrl(): { url: URL; fromSource: boolean } {
  * tsx compiles it, with the workspace's mapping of the @dbvae packages to their sources.
  * (`--import tsx` in a worker's execArgv is ignored by Node 20, hence the bootstrap.)
  */
-function sourceWorker(WorkerClass: typeof import('node:worker_threads').Worker, url: URL): unknown {
+function sourceWorker(node: NodeModules, url: URL): unknown {
+  const { createRequire } = node.module;
+  const { fileURLToPath, pathToFileURL } = node.url;
   const require = createRequire(import.meta.url);
   const tsxApi = pathToFileURL(require.resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const tsconfig = fileURLToPath(new URL('../../../tsconfig.json', url));
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(url.href)}); })`;
-  return new WorkerClass(bootstrap, { eval: true });
+  return new node.workerThreads.Worker(bootstrap, { eval: true });
 }
 
 /** Splits n rows into `parts` contiguous shares whose sizes differ by at most one. */
@@ -80,7 +102,7 @@ function shareSizes(n: number, parts: number): number[] {
  * replicas'. The model must be serialisable (`model.toJSON()`; custom layers must be
  * registered in the worker too, so only built-in layers are supported) with float32 weights.
  *
- * Node.js only (worker threads). Call {@link DataParallelTrainer.close} when done.
+ * Node.js only (worker threads); in a browser it throws `NodeOnlyError`. Call {@link DataParallelTrainer.close} when done.
  *
  * @example
  * ```ts
@@ -92,7 +114,9 @@ function shareSizes(n: number, parts: number): number[] {
  * @throws InvalidArgumentError for a bad `workers` count or a non-float32 weight.
  */
 export async function createDataParallelTrainer(model: tf.LayersModel, optimizer: tf.Optimizer, options: DataParallelOptions = {}): Promise<DataParallelTrainer> {
-  const [{ Worker }, os] = await Promise.all([import('node:worker_threads'), import('node:os')]);
+  const node = await loadNodeModules();
+  const { os } = node;
+  const { Worker } = node.workerThreads;
   const workers = options.workers ?? Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
   assertPositiveInt('createDataParallelTrainer', 'workers', workers);
   await initBackend();
@@ -117,7 +141,7 @@ export async function createDataParallelTrainer(model: tf.LayersModel, optimizer
   const threads: ReplicaThread[] = [];
   const ready: Array<Promise<void>> = [];
   for (let r = 0; r < workers; r++) {
-    const thread = (fromSource ? sourceWorker(Worker, url) : new Worker(url)) as unknown as ReplicaThread;
+    const thread = (fromSource ? sourceWorker(node, url) : new Worker(url)) as unknown as ReplicaThread;
     threads.push(thread);
     ready.push(
       new Promise<void>((resolve, reject) => {

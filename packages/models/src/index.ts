@@ -1,6 +1,10 @@
 /**
  * `@dbvae/models`: the MIT 6.S191 lab networks and the debiasing variational autoencoder.
  *
+ * Node-only export: `createDataParallelTrainer` (worker threads); in a browser it throws
+ * `NodeOnlyError`. It loads Node's modules only when called, so this entry imports no Node
+ * module and browser bundlers (Vite, webpack, esbuild) need no aliases.
+ *
  * @packageDocumentation
  */
 export { buildStandardClassifier, classifierTrainStep, layerSeeds, type StandardClassifierOptions } from './standard-classifier';

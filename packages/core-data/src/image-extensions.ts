@@ -1,0 +1,2 @@
+/** File extensions read by `loadImageFolder` (case-insensitive). */
+export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
