@@ -102,10 +102,10 @@ function workerProcess(url: string, log: string[]): ChildProcess {
   return child;
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 240_000): Promise<void> {
+async function until(condition: () => boolean, what: string, timeoutMs = 240_000, context?: () => string): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -155,9 +155,15 @@ describe.skipIf(!REDIS && !SHARED_URL)('scoring through BullMQ on a real Redis',
     const log: string[] = [];
     const worker = workerProcess(url, log);
     try {
-      const first = spawn(process.execPath, ['--import', 'tsx', bin, 'risk', '--risk-model', riskModel, '--data', data, '--queue', url, '--out', out, '--chunk-size', '5', '--shard-size', '10', '--seed', '4', '--job', `restart-${RUN}`], { cwd: repo, stdio: 'ignore', env: { ...process.env, DBVAE_BACKEND: 'wasm' } });
+      const first = spawn(process.execPath, ['--import', 'tsx', bin, 'risk', '--risk-model', riskModel, '--data', data, '--queue', url, '--out', out, '--chunk-size', '5', '--shard-size', '10', '--seed', '4', '--job', `restart-${RUN}`], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DBVAE_BACKEND: 'wasm' } });
+      const firstErr: string[] = [];
+      first.stderr!.on('data', (d: Buffer) => firstErr.push(d.toString()));
       const progress = resumablePaths(out).progress;
-      await until(() => existsSync(progress) && (JSON.parse(readFileSync(progress, 'utf8')) as { unitsDone: number }).unitsDone >= 2, 'the first coordinator to write 2 shards');
+      await until(() => {
+        // A coordinator that stopped on its own will never write: say why instead of waiting.
+        if (first.exitCode !== null) throw new Error(`the first coordinator exited (${first.exitCode}) before writing 2 shards:\n${firstErr.join('')}\nworker:\n${log.join('')}`);
+        return existsSync(progress) && (JSON.parse(readFileSync(progress, 'utf8')) as { unitsDone: number }).unitsDone >= 2;
+      }, 'the first coordinator to write 2 shards', 240_000, () => `coordinator:\n${firstErr.join('')}\nworker:\n${log.join('')}`);
       first.kill('SIGKILL');
       await new Promise((r) => first.once('exit', r));
       expect(existsSync(out)).toBe(false);
