@@ -6,7 +6,7 @@ import { writeFileAtomic, writeDirAtomic } from '../fs-atomic';
 import { saveStoredModel } from '../model-store';
 import { claimOutput, writeOutputMarker } from '../output-dir';
 import { ProgressBar } from '../progress';
-import { hasTrainCheckpoint, loadTrainCheckpoint, resolveResume, TrainingSession, type RestoredTraining } from '../train-checkpoint';
+import { hasTrainCheckpoint, loadTrainCheckpoint, resolveResume, TrainingSession, type MetricsEpoch, type MetricsStep, type RestoredTraining } from '../train-checkpoint';
 
 /** Which network `dbvae train` fits. */
 export type ModelKind = 'standard' | 'dbvae';
@@ -63,41 +63,9 @@ export interface TrainingMetrics {
     data: string;
   };
   /** Loss terms per step (`classification` only for the standard CNN). */
-  steps: {
-    /** Epoch, from 0. */
-    epoch: number;
-    /** Step within the epoch, from 0. */
-    step: number;
-    /** Total loss. */
-    total: number;
-    /** Classification (binary cross-entropy) term. */
-    classification: number;
-    /** KL term (DB-VAE only). */
-    kl?: number;
-    /** Reconstruction term (DB-VAE only). */
-    reconstruction?: number;
-  }[];
-  /** Mean loss terms per epoch, with seconds and throughput. */
-  epochs: {
-    /** Epoch, from 0. */
-    epoch: number;
-    /** Mean total loss. */
-    total: number;
-    /** Mean classification term. */
-    classification: number;
-    /** Mean KL term (DB-VAE only). */
-    kl?: number;
-    /** Mean reconstruction term (DB-VAE only). */
-    reconstruction?: number;
-    /** Wall time of the epoch. */
-    seconds: number;
-    /** Training throughput. */
-    imagesPerSecond: number;
-    /** DB-VAE: effective sample size of the epoch's resampling probabilities over the faces. */
-    effectiveSampleSize?: number;
-    /** DB-VAE with SynthFaces attributes: each group's expected share of the drawn faces. */
-    groupShare?: Record<string, number>;
-  }[];
+  steps: MetricsStep[];
+  /** Mean loss terms per epoch, with seconds, throughput and (DB-VAE) the resampling statistics. */
+  epochs: MetricsEpoch[];
   /** Warnings raised during training (such as posterior collapse). */
   warnings: string[];
   /** Wall-clock seconds. */
