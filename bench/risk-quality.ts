@@ -12,13 +12,16 @@
  * unwrapped; for post-hoc estimators the largest gap between the wrapper's own `yHat` and the
  * model's output; one joint (Capsa-style) configuration for the accuracy it costs.
  * Median [min, max] over the seeds.
- * Usage: node --import tsx bench/risk-quality.ts [--seeds 1,2,3] [--train 1000] [--per-group 40]
+ * The joint configuration trains a fresh CNN from the unwrapped one's initial weights with the
+ * same optimizer and epochs, so its accuracy is compared with the unwrapped model like for like.
+ * Usage: node --import tsx bench/risk-quality.ts [--seeds 1,2,3] [--train 1000] [--per-group 100] [--cnn-epochs 8] [--only name,name]
  */
 import { parseArgs } from 'node:util';
 import { createRandom, initBackend, tf } from '@dbvae/backend';
 import { generateSynthFaces, type SynthFacesData } from '@dbvae/core-data';
 import { buildStandardClassifier } from '@dbvae/models';
-import { auroc, expectedCalibrationError, type WrapOptions } from '@dbvae/risk-wrappers';
+import { imagesToTensor } from '@dbvae/core-data';
+import { ComposedWrapper, auroc, expectedCalibrationError, wrap, type WrapOptions } from '@dbvae/risk-wrappers';
 import { fitRisk, fitWrapped, scoreRiskChunk, type FittedRisk, type WrapperKind } from '@dbvae/cli';
 import { printTable, runMain, saveSuiteResult } from './lib';
 
@@ -26,8 +29,8 @@ const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '1,2,3' },
     train: { type: 'string', default: '1000' },
-    'per-group': { type: 'string', default: '40' },
-    'cnn-epochs': { type: 'string', default: '3' },
+    'per-group': { type: 'string', default: '100' },
+    'cnn-epochs': { type: 'string', default: '8' },
     epochs: { type: 'string', default: '2' },
     only: { type: 'string' },
   },
@@ -45,6 +48,8 @@ interface Config {
   name: string;
   kind?: WrapperKind;
   wrap?: WrapOptions;
+  /** Joint mode: train a fresh copy of the CNN (same initial weights, optimizer and epochs as the unwrapped one) with its risks. */
+  jointFromScratch?: boolean;
 }
 const VAE = { latentDim: 32, decoder: 'auto' as const, onlyClass: 1 };
 const CONFIGS: Config[] = ([
@@ -55,8 +60,10 @@ const CONFIGS: Config[] = ([
   { name: 'wrap{bias}', wrap: { bias: true } },
   { name: 'wrap{bias,vae,mve}', wrap: { bias: true, epistemic: 'vae', vae: VAE, aleatoric: true } },
   { name: 'wrap{bias,dropout}', wrap: { bias: true, epistemic: 'dropout' } },
-  // Capsa's joint training of the model with its risks; last, because it trains the model in place.
-  { name: 'histogram-vae joint', wrap: { bias: true, epistemic: 'vae', vae: VAE, mode: 'joint' } },
+  { name: 'wrap{bias: histogram}', wrap: { bias: { density: 'histogram' } } },
+  { name: 'wrap{bias,vae} latent histogram', wrap: { bias: { source: 'latent' }, epistemic: 'vae', vae: VAE } },
+  // Capsa's joint training of the model with its risks, from the same initial weights as the unwrapped CNN.
+  { name: 'histogram-vae joint', wrap: { bias: true, epistemic: 'vae', vae: VAE, mode: 'joint' }, jointFromScratch: true },
 ] satisfies Config[]).filter((c) => values.only === undefined || String(values.only).split(',').includes(c.name));
 
 type Metrics = Record<string, number>;
@@ -123,6 +130,29 @@ async function trainCnn(seed: number): Promise<{ model: tf.LayersModel; train: S
   return { model, train };
 }
 
+/**
+ * Joint mode as a user would run it: a fresh CNN with the unwrapped one's seed (so the same
+ * initial weights), wrapped and trained with its risks by the same optimizer for the same epochs
+ * on the same images; the histogram is then refilled from the training faces, as `fitWrapped` does.
+ */
+async function fitJointFromScratch(config: Config, train: SynthFacesData, seed: number): Promise<FittedRisk> {
+  const wrapper = wrap(buildStandardClassifier({ seed }), { ...config.wrap, seed, mode: 'joint' });
+  const x = imagesToTensor({ images: train.images, height: SIZE, width: SIZE }, {});
+  const y = tf.tensor2d(Float32Array.from(train.labels), [nTrain, 1]);
+  try {
+    wrapper.compile({ optimizer: tf.train.adam(5e-4), loss: 'binaryCrossentropy' });
+    await wrapper.fit(x, y, { epochs: cnnEpochs, batchSize: 32, seed });
+    if (wrapper instanceof ComposedWrapper && wrapper.histogram) {
+      const faces = tf.gather(x, [...train.labels].flatMap((l, i) => (l === 1 ? [i] : [])));
+      wrapper.fitHistogram(faces, { reset: true });
+      faces.dispose();
+    }
+  } finally {
+    tf.dispose([x, y]);
+  }
+  return { kind: config.name, predictionSource: 'joint', riskSource: 'frozen-model', wrapper, seed, dispose: () => wrapper.dispose() };
+}
+
 function score(fitted: FittedRisk, images: Uint8Array) {
   return scoreRiskChunk(fitted, { images, height: SIZE, width: SIZE });
 }
@@ -140,9 +170,11 @@ function namedEpistemic(rows: { named?: Record<string, number> }[]): Record<stri
 async function evaluateConfig(config: Config, model: tf.LayersModel, train: SynthFacesData, sets: ReturnType<typeof evaluationSets>, modelProbs: Float32Array, seed: number): Promise<Metrics> {
   const fitData = { images: train.images, labels: train.labels, height: SIZE, width: SIZE };
   const t0 = performance.now();
-  const fitted = config.kind
-    ? await fitRisk(model, fitData, { wrapper: config.kind, epochs: riskEpochs, seed })
-    : await fitWrapped(model, fitData, { wrap: { ...config.wrap, seed }, epochs: riskEpochs, seed, kind: config.name });
+  const fitted = config.jointFromScratch
+    ? await fitJointFromScratch(config, train, seed)
+    : config.kind
+      ? await fitRisk(model, fitData, { wrapper: config.kind, epochs: riskEpochs, seed })
+      : await fitWrapped(model, fitData, { wrap: { ...config.wrap, seed }, epochs: riskEpochs, seed, kind: config.name });
   const m: Metrics = { fitSeconds: (performance.now() - t0) / 1000 };
   try {
     const labelledImages = packed([sets.faces.images, sets.nonFaces.images]);
@@ -199,6 +231,8 @@ async function evaluateConfig(config: Config, model: tf.LayersModel, train: Synt
         m[`oodBias.${kind}`] = auroc([...bias, ...oodBias].map((b) => -b), isOod);
         const lowestFace = Math.min(...bias);
         m[`aboveLowestFace.${kind}`] = oodBias.filter((b) => b > lowestFace).length / oodBias.length;
+        const medianFace = median(bias);
+        m[`aboveMedianFace.${kind}`] = oodBias.filter((b) => b > medianFace).length / oodBias.length;
       }
     }
   } finally {
@@ -252,7 +286,7 @@ async function main(): Promise<void> {
   };
   console.log('\nMedian [min, max] over seeds');
   printTable(
-    ['estimator', 'rare AUROC (bias)', 'OOD epi noise', 'OOD epi const', 'OOD epi colour', 'OOD epi scene', 'OOD -bias noise', 'OOD -bias const', 'err AUROC epi/alea', 'err AUROC best named epi', 'err AUROC conf', 'AURC risk', 'AURC conf', 'ECE', 'ECE unwrapped', 'acc', 'acc unwrapped', 'post-hoc gap'],
+    ['estimator', 'rare AUROC (bias)', 'OOD epi noise', 'OOD epi const', 'OOD epi colour', 'OOD epi scene', 'OOD -bias noise', 'OOD -bias const', 'noise/const above median face', 'noise/const above lowest face', 'err AUROC epi/alea', 'err AUROC best named epi', 'err AUROC conf', 'AURC risk', 'AURC conf', 'ECE', 'ECE unwrapped', 'acc', 'acc unwrapped', 'post-hoc gap'],
     Object.keys(summary).map((name) => [
       name,
       cell(name, 'rareAuroc'),
@@ -262,6 +296,8 @@ async function main(): Promise<void> {
       cell(name, 'oodEpi.scene'),
       cell(name, 'oodBias.noise'),
       cell(name, 'oodBias.constant'),
+      `${cell(name, 'aboveMedianFace.noise')} / ${cell(name, 'aboveMedianFace.constant')}`,
+      `${cell(name, 'aboveLowestFace.noise')} / ${cell(name, 'aboveLowestFace.constant')}`,
       bestEpi(name),
       bestNamed(name),
       cell(name, 'errAuroc.confidence'),

@@ -27,7 +27,11 @@ export interface EnsembleWrapperOptions {
    * a builder function): every member trains, `yHat` is the members' mean.
    */
   mode?: RiskMode;
-  /** `spread` (default): epistemic = std of the members' `yHat`; `members`: the mean of the members' own epistemic risk. */
+  /**
+   * `spread` (default): epistemic = the members' disagreement, their mutual information for a
+   * classifier (`epistemic.mutualInformation`) and the std of their `yHat` for a regressor
+   * (`epistemic.ensemble`, always in `named`); `members`: the mean of the members' own epistemic risk.
+   */
   epistemic?: 'spread' | 'members';
   /** Seed of the members' initialisers. Default 0. */
   seed?: number;
@@ -39,8 +43,9 @@ export interface EnsembleWrapperOptions {
  * (names like `'adam'` and instances both work). Member 0 is the user's model itself (shared
  * layers; frozen in post-hoc mode, where `yHat` is its own output); the others are copies of
  * its architecture with freshly seeded initialisers (or models from a builder function).
- * `epistemic` = the members' standard deviation (`epistemic.ensemble`; for classifiers also
- * `epistemic.mutualInformation` and the entropies in `named`), joint `yHat` = members' mean,
+ * `epistemic` = the members' disagreement: for classifiers their mutual information
+ * (`epistemic.mutualInformation`, with the entropies in `named`), for regressors their standard
+ * deviation (`epistemic.ensemble`, in `named` for both), joint `yHat` = members' mean,
  * and `bias`/`aleatoric` (from wrapped members) = the members' mean.
  * @throws UnsupportedModelError for a GraphModel or a function.
  */
@@ -169,7 +174,9 @@ export class EnsembleWrapper extends RiskModel {
         };
         const bias = avg('bias');
         const aleatoric = avg('aleatoric');
-        const epi = this.epistemicMode === 'members' ? avg('epistemic') : named['epistemic.ensemble'];
+        // The members' disagreement: mutual information for classifiers (the std of the logits
+        // grows with confidence and flags mistakes worse than chance), std for regressors.
+        const epi = this.epistemicMode === 'members' ? avg('epistemic') : (named['epistemic.mutualInformation'] ?? named['epistemic.ensemble']);
         if (this.epistemicMode === 'members' && epi === undefined) throw new InvalidArgumentError("epistemic: 'members' needs members that report epistemic risk.");
         if (bias) fields.bias = bias;
         if (aleatoric) fields.aleatoric = aleatoric;

@@ -2,15 +2,18 @@ import { ComposedWrapper } from './composed-wrapper';
 import type { ModelSource, RiskMode } from './risk-options';
 import { WRAPPER_KINDS, restoredSource } from './wrapper-registry';
 import type { FeatureLayer } from './graph';
+import type { FeatureDensity } from './feature-histogram';
 import type { tf } from '@dbvae/backend';
 
 /** Options of {@link HistogramWrapper}. */
 export interface HistogramWrapperOptions {
+  /** The density over the kept vectors: `'gaussian'` (default) or Capsa's `'histogram'`; see {@link FeatureDensity}. */
+  density?: FeatureDensity;
   /** Feature vectors kept. Default 2000. */
   queueSize?: number;
-  /** Equal-width bins per dimension. Default 5 (Capsa's). */
+  /** Equal-width bins per dimension (`density: 'histogram'`). Default 5 (Capsa's). */
   numBins?: number;
-  /** Added to each bin probability before the log. Default 1e-8. */
+  /** Added to each bin probability before the log (`density: 'histogram'`). Default 1e-8. */
   epsilon?: number;
   /** Histogram over hidden `features` (default) or raw `input`s. */
   source?: 'features' | 'input';
@@ -27,9 +30,10 @@ export interface HistogramWrapperOptions {
 }
 
 /**
- * Representation bias: a histogram over (a seeded sample of at most `queueSize` of) the
- * feature vectors of the data given to `fit` (or `fitHistogram`); `bias` = log joint bin
- * probability of a sample's features (a log-density: higher = better represented, finite
+ * Representation bias: a density over (a seeded sample of at most `queueSize` of) the
+ * feature vectors of the data given to `fit` (or `fitHistogram`), independent normals per
+ * dimension by default or Capsa's per-dimension histograms (`density: 'histogram'`); `bias` =
+ * the log joint density of a sample's features (a log-density: higher = better represented, finite
  * at any feature width). Post-hoc (default) nothing is trained; joint mode trains the model
  * with the compiled loss, once. Works for inference-only models (GraphModel, function).
  *

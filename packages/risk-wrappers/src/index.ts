@@ -35,7 +35,7 @@ export { scoreBatch, type ScoreBatchOptions, type ScoredBatch, type RiskRow, typ
 export { classificationSummaries } from './uncertainty-summaries';
 export { detectOutputHead, type OutputActivation, type OutputHead } from './output-activation';
 export type { TaskPlan } from './task-loss';
-export { FeatureHistogram, type FeatureHistogramOptions } from './feature-histogram';
+export { FeatureHistogram, type FeatureDensity, type FeatureHistogramOptions } from './feature-histogram';
 export { McDropout, type McDropoutArgs } from './mc-dropout';
 export { buildMirrorDecoder } from './decoder';
 export type { FeatureLayer } from './graph';

@@ -5,6 +5,7 @@
 import type { tf } from '@dbvae/backend';
 import type { NamedRisk } from './risk-tensor';
 import type { FeatureLayer } from './graph';
+import type { FeatureDensity } from './feature-histogram';
 
 /** A model a wrapper can take: a tfjs layers model (trainable), or an inference-only `GraphModel` or function. */
 export type ModelSource = tf.LayersModel | tf.GraphModel | ((x: tf.Tensor) => tf.Tensor);
@@ -25,7 +26,9 @@ export type RiskMode = 'post-hoc' | 'joint';
 export interface HistogramSpec {
   /** Vectors kept in the queue. Default 2000. */
   queueSize?: number;
-  /** Bins per dimension. Default 5. */
+  /** The density over the queue: `'gaussian'` (default over features) or Capsa's `'histogram'` (default over a VAE latent); see {@link FeatureDensity}. */
+  density?: FeatureDensity;
+  /** Bins per dimension (`density: 'histogram'`). Default 5. */
   numBins?: number;
   /** Added to each bin probability (also the probability of a value outside the fitted range). Default 1e-8. */
   epsilon?: number;
@@ -104,8 +107,9 @@ export interface ComposedWrapperOptions {
   /** Epistemic risk from MC dropout (the spread of several stochastic forward passes). */
   dropout?: DropoutSpec;
   /**
-   * Which named estimate becomes `epistemic` when several exist (VAE and MC dropout):
-   * default `'epistemic.vae'`. Every estimate stays readable in `RiskTensor.named`.
+   * Which named estimate becomes `epistemic`: default `'epistemic.vae'` when there is a VAE,
+   * else `'epistemic.mutualInformation'` for a classifier under MC dropout, else
+   * `'epistemic.mcDropout'` (the std of the outputs). Every estimate stays readable in `RiskTensor.named`.
    */
   combine?: {
     /** The named estimate reported as `epistemic`, e.g. `'epistemic.vae'` or `'epistemic.mcDropout'`. */

@@ -1,3 +1,4 @@
+import type { FeatureDensity } from './feature-histogram';
 import type { tf } from '@dbvae/backend';
 import { ComposedWrapper } from './composed-wrapper';
 import type { ModelSource, RiskMode, VaeSpec } from './risk-options';
@@ -44,9 +45,11 @@ WRAPPER_KINDS.set('VAEWrapper', (a) => new VAEWrapper(restoredSource(a)));
 
 /** Options of {@link HistogramVAEWrapper}. */
 export interface HistogramVAEWrapperOptions extends VAEWrapperOptions {
+  /** The density over the kept latent means: Capsa's `'histogram'` (default) or `'gaussian'`; see {@link FeatureDensity}. */
+  density?: FeatureDensity;
   /** Latent means kept. Default 2000. */
   queueSize?: number;
-  /** Bins per latent dimension. Default 5. */
+  /** Bins per latent dimension (`density: 'histogram'`). Default 5. */
   numBins?: number;
   /** Only `'logProb'` (the default): `bias` is a log-probability. */
   score?: 'logProb';
@@ -61,8 +64,8 @@ export class HistogramVAEWrapper extends ComposedWrapper {
   override readonly kind: string = 'HistogramVAEWrapper';
 
   constructor(model: ModelSource, options: HistogramVAEWrapperOptions = {}) {
-    const { featureLayer, seed, mode, queueSize, numBins, score, ...vae } = options;
-    super(model, { featureLayer, seed, mode, vae, histogram: { queueSize, numBins, score, source: 'latent' } });
+    const { featureLayer, seed, mode, queueSize, numBins, score, density, ...vae } = options;
+    super(model, { featureLayer, seed, mode, vae, histogram: { queueSize, numBins, score, density, source: 'latent' } });
   }
 
   /** Loads a HistogramVAEWrapper saved with `save`. */

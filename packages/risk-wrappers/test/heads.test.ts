@@ -83,7 +83,7 @@ describe('VaeHead', () => {
 
 describe('HistogramHead', () => {
   it('observes only unmasked rows, writes bias.histogram as a log-probability and saves its queue', () => {
-    const head = new HistogramHead({ numBins: 2 });
+    const head = new HistogramHead({ density: 'histogram', numBins: 2 });
     expect(head.reads).toEqual(['features']);
     expect(head.writes).toEqual(['bias.histogram']);
     expect(new HistogramHead({ source: 'latent' }).reads).toEqual(['latent.vae']);
@@ -99,7 +99,7 @@ describe('HistogramHead', () => {
     expect((fields['bias.histogram'] as tf.Tensor).shape).toEqual([1, 3]);
     expect((fields['bias.vaeSupport'] as tf.Tensor).dataSync()[0]).toBeCloseTo(Math.log(0.5) - 2, 5);
     const saved = head.saveState();
-    const copy = new HistogramHead({ numBins: 2 });
+    const copy = new HistogramHead({ density: 'histogram', numBins: 2 });
     copy.loadState(saved as NonNullable<typeof saved>);
     expect(copy.logProb(q)[0]).toBe(logp[0]);
     expect(new HistogramHead({}).saveState()).toBeUndefined();

