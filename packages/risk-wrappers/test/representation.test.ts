@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '@dbvae/backend';
 import { HistogramVAEWrapper, HistogramWrapper, auroc, mostAndLeastRepresented } from '@dbvae/risk-wrappers';
+import { restoreFromArtifacts } from '../src/wrapper-registry';
 import { labLikeCnn, noiseImages, toneFaces } from './cnn-fixtures';
 
 beforeAll(async () => {
@@ -58,5 +59,31 @@ describe('bias is a log-density, finite and ordered on a 512-wide CNN feature la
     expect(auroc([...real, ...fake], [...real.map(() => 1), ...fake.map(() => 0)])).toBeGreaterThan(0.95);
     w.dispose();
     tf.dispose([train.x, test.x, noise, constant]);
+  });
+});
+
+describe('the density a saved wrapper scores with', () => {
+  it('is recorded on save; a wrapper saved before densities existed loads with histograms and scores as before', async () => {
+    const train = toneFaces(120, 0.1, 7);
+    const model = labLikeCnn(3);
+    const gaussian = new HistogramWrapper(model, { queueSize: 120 });
+    const histogram = new HistogramWrapper(model, { queueSize: 120, density: 'histogram' });
+    for (const w of [gaussian, histogram]) await w.fit(train.x, tf.zeros([120, 1]));
+    expect(gaussian.options.histogram?.density).toBe('gaussian');
+    const artifacts = histogram.toArtifacts();
+    expect((artifacts.config['options'] as { histogram: { density: string } }).histogram.density).toBe('histogram');
+    // An old save: no density in its options.
+    delete (artifacts.config['options'] as { histogram: { density?: string } }).histogram.density;
+    const old = restoreFromArtifacts(artifacts) as HistogramWrapper;
+    const biasOf = (w: HistogramWrapper): number[] => {
+      const out = w.predict(train.x);
+      const b = Array.from(out.perSample('bias'));
+      out.dispose();
+      return b;
+    };
+    expect(biasOf(old)).toEqual(biasOf(histogram));
+    expect(biasOf(old)).not.toEqual(biasOf(gaussian));
+    for (const w of [gaussian, histogram, old]) w.dispose();
+    train.x.dispose();
   });
 });
