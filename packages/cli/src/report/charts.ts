@@ -4,7 +4,8 @@ import type { AccuracyVsRiskSeries, LossSeries, ModelGroupMetrics } from './type
 /** A Vega-Lite specification (plain JSON), ready for `renderChartSvg` or any Vega-Lite renderer. */
 export type ChartSpec = Record<string, unknown>;
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+/** @internal The Vega-Lite schema every report chart names. */
+export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** Colours of the report: the standard CNN in slate, the DB-VAE in teal, further series after them. */
 export const REPORT_PALETTE: readonly string[] = ['#64748b', '#0d9488', '#f59e0b', '#6366f1', '#e11d48', '#84cc16', '#0ea5e9', '#a855f7'];
@@ -24,7 +25,8 @@ export const CHART_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({
   range: { category: [...REPORT_PALETTE] },
 });
 
-function finite(value: number, what: string): number {
+/** @internal `value`, or a typed error naming `what` when it is not a finite number. */
+export function finite(value: number, what: string): number {
   if (!Number.isFinite(value)) throw new InvalidArgumentError(`${what} is ${value}; chart data must be finite numbers.`);
   return value;
 }
@@ -38,32 +40,47 @@ function finite(value: number, what: string): number {
 export function groupProbabilityChart(models: readonly ModelGroupMetrics[], options: { metric?: 'meanProb' | 'accuracy' } = {}): ChartSpec {
   if (models.length === 0) throw new InvalidArgumentError('groupProbabilityChart: give the metrics of at least one model.');
   const metric = options.metric ?? 'meanProb';
-  const groupOrder: string[] = [];
-  const values: Record<string, unknown>[] = [];
-  for (const m of models) {
-    for (const [group, s] of Object.entries(m.metrics.groups)) {
-      if (!groupOrder.includes(group)) groupOrder.push(group);
-      values.push({ model: m.model, group, value: finite(s[metric], `${m.model} ${group} ${metric}`), n: s.n });
-    }
-  }
-  const modelOrder = models.map((m) => m.model);
+  const bars = groupedBars(models, (model, group, s) => ({ value: finite(s[metric], `${model} ${group} ${metric}`) }));
   const title = metric === 'meanProb' ? 'Face probability' : 'Accuracy (faces detected)';
   return {
-    $schema: SCHEMA,
-    config: CHART_CONFIG,
-    width: Math.max(320, groupOrder.length * models.length * 56),
-    height: 280,
-    data: { values },
+    ...bars.spec,
     encoding: {
-      x: { field: 'group', type: 'nominal', sort: groupOrder, title: 'Group', axis: { labelAngle: 0, labelFontSize: 12, labelFontWeight: 600 } },
-      xOffset: { field: 'model', type: 'nominal', sort: modelOrder },
+      ...bars.encoding,
       y: { field: 'value', type: 'quantitative', title, scale: { domain: [0, 1] }, axis: { format: '.1f', tickCount: 5 } },
-      color: { field: 'model', type: 'nominal', sort: modelOrder, title: null },
     },
     layer: [
       { mark: { type: 'bar', cornerRadiusTopLeft: 3, cornerRadiusTopRight: 3, width: { band: 0.9 } } },
       { mark: { type: 'text', dy: -6, fontSize: 10, color: '#334155' }, encoding: { text: { field: 'value', type: 'quantitative', format: '.2f' }, color: { value: '#334155' } } },
     ],
+  };
+}
+
+/**
+ * @internal The layout the per-group bar charts share: one row per (model, group) with the
+ * fields `row` adds, groups in the order first seen, one bar per model side by side in the
+ * order given (and the palette's colours in that order).
+ */
+export function groupedBars(
+  models: readonly ModelGroupMetrics[],
+  row: (model: string, group: string, stats: ModelGroupMetrics['metrics']['groups'][string]) => Record<string, unknown>,
+): { values: Record<string, unknown>[]; spec: ChartSpec; encoding: Record<string, unknown> } {
+  const groupOrder: string[] = [];
+  const values: Record<string, unknown>[] = [];
+  for (const m of models) {
+    for (const [group, s] of Object.entries(m.metrics.groups)) {
+      if (!groupOrder.includes(group)) groupOrder.push(group);
+      values.push({ model: m.model, group, ...row(m.model, group, s), n: s.n });
+    }
+  }
+  const modelOrder = models.map((m) => m.model);
+  return {
+    values,
+    spec: { $schema: SCHEMA, config: CHART_CONFIG, width: Math.max(320, groupOrder.length * models.length * 56), height: 280, data: { values } },
+    encoding: {
+      x: { field: 'group', type: 'nominal', sort: groupOrder, title: 'Group', axis: { labelAngle: 0, labelFontSize: 12, labelFontWeight: 600 } },
+      xOffset: { field: 'model', type: 'nominal', sort: modelOrder },
+      color: { field: 'model', type: 'nominal', sort: modelOrder, title: null },
+    },
   };
 }
 

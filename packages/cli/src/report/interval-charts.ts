@@ -1,20 +1,13 @@
 import { InvalidArgumentError } from '@dbvae/backend';
 import { wilsonInterval } from '../stats/wilson';
-import { CHART_CONFIG, REPORT_PALETTE, type ChartSpec } from './charts';
+import { CHART_CONFIG, REPORT_PALETTE, SCHEMA, finite, groupedBars, type ChartSpec } from './charts';
 import type { AccuracyVsRiskSeries, GroupShareSeries, ModelGroupMetrics } from './types';
-
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 const RISK_TITLES: Record<string, string> = {
   bias: 'Representation-bias percentile (rarest first)',
   epistemic: 'Epistemic-uncertainty percentile (low first)',
   aleatoric: 'Aleatoric-uncertainty percentile (low first)',
 };
-
-function finite(value: number, what: string): number {
-  if (!Number.isFinite(value)) throw new InvalidArgumentError(`${what} is ${value}; chart data must be finite numbers.`);
-  return value;
-}
 
 /**
  * Accuracy per group with 95% Wilson error bars (`low`/`high` of `groupMetrics`), one bar per
@@ -23,28 +16,12 @@ function finite(value: number, what: string): number {
  */
 export function groupAccuracyChart(models: readonly ModelGroupMetrics[]): ChartSpec {
   if (models.length === 0) throw new InvalidArgumentError('groupAccuracyChart: give the metrics of at least one model.');
-  const groupOrder: string[] = [];
-  const values: Record<string, unknown>[] = [];
-  for (const m of models) {
-    for (const [group, s] of Object.entries(m.metrics.groups)) {
-      if (!groupOrder.includes(group)) groupOrder.push(group);
-      values.push({ model: m.model, group, accuracy: finite(s.accuracy, `${m.model} ${group} accuracy`), low: finite(s.low, `${m.model} ${group} low`), high: finite(s.high, `${m.model} ${group} high`), n: s.n });
-    }
-  }
-  const modelOrder = models.map((m) => m.model);
-  const lowest = Math.min(...values.map((v) => v.low as number));
+  const bars = groupedBars(models, (model, group, s) => ({ accuracy: finite(s.accuracy, `${model} ${group} accuracy`), low: finite(s.low, `${model} ${group} low`), high: finite(s.high, `${model} ${group} high`) }));
+  const lowest = Math.min(...bars.values.map((v) => v.low as number));
   const floor = Math.max(0, Math.floor(lowest * 10) / 10 - 0.1);
   return {
-    $schema: SCHEMA,
-    config: CHART_CONFIG,
-    width: Math.max(320, groupOrder.length * models.length * 56),
-    height: 280,
-    data: { values },
-    encoding: {
-      x: { field: 'group', type: 'nominal', sort: groupOrder, title: 'Group', axis: { labelAngle: 0, labelFontSize: 12, labelFontWeight: 600 } },
-      xOffset: { field: 'model', type: 'nominal', sort: modelOrder },
-      color: { field: 'model', type: 'nominal', sort: modelOrder, title: null },
-    },
+    ...bars.spec,
+    encoding: bars.encoding,
     layer: [
       { mark: { type: 'bar', cornerRadiusTopLeft: 3, cornerRadiusTopRight: 3, width: { band: 0.9 }, opacity: 0.85 }, encoding: { y: { field: 'accuracy', type: 'quantitative', title: 'Accuracy (faces detected), 95% interval', scale: { domain: [floor, 1] }, axis: { format: '.0%', tickCount: 5 } } } },
       { mark: { type: 'rule', color: '#0f172a', strokeWidth: 1.5 }, encoding: { y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color: { value: '#0f172a' } } },
