@@ -58,11 +58,8 @@ export function wrap(model: ModelSource, options: WrapOptions): ComposedWrapper 
     throw new InvalidArgumentError(`wrap: epistemic must be 'vae', 'dropout' or 'ensemble', got ${String(epistemic)}.`);
   }
   const base: ComposedWrapperOptions = { featureLayer, seed, mode };
-  if (bias) {
-    const spec: HistogramSpec = bias === true ? {} : bias;
-    if (spec.source === 'latent' && epistemic !== 'vae') throw new InvalidArgumentError("wrap: bias.source 'latent' needs epistemic: 'vae' (the latent is the VAE's).");
-    base.histogram = { ...spec, source: spec.source ?? 'features' };
-  }
+  // A latent source without a VAE is refused by ComposedWrapper's own option check.
+  if (bias) base.histogram = { source: 'features', ...(bias === true ? {} : bias) };
   if (aleatoric) base.mve = aleatoric === true ? {} : aleatoric;
   if (epistemic === 'vae') base.vae = options.vae ?? {};
   if (epistemic === 'dropout') base.dropout = options.dropout ?? {};

@@ -327,6 +327,9 @@ describe('wrap() on a functional model with two inputs and two outputs', () => {
     expect(() => wrap(twoInputModel(), {})).toThrow(InvalidArgumentError);
     expect(() => new DropoutWrapper(twoInputModel(), { rate: 1.5 })).toThrow(InvalidArgumentError);
     expect(() => new HistogramWrapper(twoInputModel(), { featureLayer: 'nope' })).toThrow(UnsupportedModelError);
+    expect(() => new HistogramWrapper(denseModel(1, [4], 1), { density: 'kde' as never })).toThrow(InvalidArgumentError);
+    // A latent bias needs the VAE whose latent it reads.
+    expect(() => wrap(denseModel(1, [4], 1), { bias: { source: 'latent' } })).toThrow(InvalidArgumentError);
     const w = new HistogramWrapper(denseModel(1, [4], 1));
     const x = tf.zeros([2, 1]);
     expect(() => w.trainOnBatch(x, x)).toThrow(NotReadyError);
