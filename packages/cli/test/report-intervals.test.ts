@@ -58,3 +58,53 @@ describe('report with intervals', () => {
     }
   });
 });
+
+describe('report charts compile cleanly', () => {
+  /** Compiles a spec with Vega-Lite and returns what it warned about (a warning means part of the spec was ignored). */
+  async function compileWarnings(spec: object): Promise<string[]> {
+    const vl = await import('vega-lite');
+    const warnings: string[] = [];
+    let level = 0;
+    const logger = {
+      level(l?: number) {
+        if (l === undefined) return level;
+        level = l;
+        return logger;
+      },
+      error(...args: unknown[]) {
+        throw new Error(args.join(' '));
+      },
+      warn(...args: unknown[]) {
+        warnings.push(args.join(' '));
+        return logger;
+      },
+      info: () => logger,
+      debug: () => logger,
+    };
+    vl.compile(spec as never, { logger: logger as never });
+    return warnings;
+  }
+
+  it('every chart of a full report, the two-model risk curves and the sweep chart compile without a Vega-Lite warning', async () => {
+    const { syntheticReportData } = await import('./synthetic-report');
+    const { sweepChart } = await import('../src/report/interval-charts');
+    const plan = planReport(syntheticReportData());
+    const specs: { name: string; spec: object }[] = plan.sections.flatMap((s) => s.items.flatMap((item) => (item.kind === 'chart' ? [{ name: item.name, spec: item.spec }] : [])));
+    expect(specs.length).toBeGreaterThan(3);
+    const series = (label: string): AccuracyVsRiskSeries => ({ risk: 'bias', label, chunks: chunks([0.5, 0.7, 0.9], 20) });
+    specs.push({ name: 'two risk curves', spec: accuracyVsRiskIntervalChart([series('CNN'), series('DB-VAE')]) });
+    const interval = { mean: 0.8, low: 0.7, high: 0.9 };
+    specs.push({ name: 'sweep', spec: sweepChart([{ label: 'alpha 0.01', meanAccuracy: interval, accuracyVariance: { mean: 0.01, low: 0, high: 0.02 } }]) });
+    for (const { name, spec } of specs) expect({ name, warnings: await compileWarnings(spec) }).toEqual({ name, warnings: [] });
+  });
+
+  it('keeps two series of the risk chart apart by a small shift of the x position, not by an offset channel', () => {
+    const series = (label: string): AccuracyVsRiskSeries => ({ risk: 'bias', label, chunks: chunks([0.5, 0.9], 20) });
+    const spec = accuracyVsRiskIntervalChart([series('CNN'), series('DB-VAE')]) as AnyRec;
+    const at10 = (spec.data.values as AnyRec[]).filter((v) => v.percentile === 10).map((v) => v.position as number);
+    expect(at10).toHaveLength(2);
+    expect(at10[0]).toBeLessThan(10);
+    expect(at10[1]).toBeGreaterThan(10);
+    expect(at10[0]! + at10[1]!).toBeCloseTo(20, 12);
+  });
+});

@@ -39,16 +39,20 @@ export function accuracyVsRiskIntervalChart(series: readonly AccuracyVsRiskSerie
   const risk = series[0]!.risk;
   if (series.some((s) => s.risk !== risk)) throw new InvalidArgumentError('accuracyVsRiskIntervalChart: all series of one chart must share the same risk.');
   const values: Record<string, unknown>[] = [];
-  for (const s of series) {
+  series.forEach((s, i) => {
+    // The series' error bars share x values; a small sideways shift per series keeps them apart.
+    // (Vega-Lite's xOffset only applies to a discrete x axis, and this one is quantitative.)
+    const shift = (i - (series.length - 1) / 2) * 1.2;
     for (const c of s.chunks) {
       const count = c.count;
       if (count === undefined || !Number.isInteger(count) || count < 1) throw new InvalidArgumentError(`accuracyVsRiskIntervalChart: chunk ${c.percentile} of ${s.label} needs its sample count for the interval.`);
       const { low, high } = wilsonInterval(Math.round(finite(c.accuracy, 'accuracy') * count), count);
-      values.push({ label: s.label, percentile: finite(c.percentile, 'percentile'), accuracy: c.accuracy, low, high });
+      const percentile = finite(c.percentile, 'percentile');
+      values.push({ label: s.label, percentile, position: percentile + shift, accuracy: c.accuracy, low, high });
     }
-  }
+  });
   const labels = series.map((s) => s.label);
-  const x = { field: 'percentile', type: 'quantitative', title: RISK_TITLES[risk] ?? `${risk} percentile`, scale: { domain: [0, 100] }, axis: { values: [0, 20, 40, 60, 80, 100], labelExpr: "datum.value + '%'" } };
+  const x = { field: 'position', type: 'quantitative', title: RISK_TITLES[risk] ?? `${risk} percentile`, scale: { domain: [0, 100] }, axis: { values: [0, 20, 40, 60, 80, 100], labelExpr: "datum.value + '%'" } };
   const color = { field: 'label', type: 'nominal', sort: labels, title: null, scale: { range: [...REPORT_PALETTE] } };
   return {
     $schema: SCHEMA,
@@ -56,7 +60,7 @@ export function accuracyVsRiskIntervalChart(series: readonly AccuracyVsRiskSerie
     width: 330,
     height: 240,
     data: { values },
-    encoding: { x, color, xOffset: { field: 'label', type: 'nominal', sort: labels, scale: { range: [-2.5, 2.5] } } },
+    encoding: { x, color },
     layer: [
       { mark: { type: 'rule', strokeWidth: 1.2, opacity: 0.55 }, encoding: { y: { field: 'low', type: 'quantitative', title: 'Accuracy (95% interval)', scale: { zero: false }, axis: { format: '.0%' } }, y2: { field: 'high' } } },
       { mark: { type: 'line', strokeWidth: 2.2 }, encoding: { y: { field: 'accuracy', type: 'quantitative' } } },
