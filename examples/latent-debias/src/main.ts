@@ -63,6 +63,9 @@ const { values } = parseArgs({
     'kl-weight': { type: 'string', default: '5e-4' },
     'vae-steps': { type: 'string', default: '600' },
     'cls-steps': { type: 'string', default: '400' },
+    'augmented-steps': { type: 'string' },
+    synthetic: { type: 'string', default: 'pairs' },
+    labeller: { type: 'string', default: 'saved' },
     resamples: { type: 'string', default: '500' },
     'skip-toy': { type: 'boolean', default: false },
     out: { type: 'string', default: 'out/latent-debias' },
@@ -86,12 +89,19 @@ if (values.help) {
   --m <int>            latents z for G(z) and G(z') (dcgan; vae uses all n faces)  default 1024
   --fit-latents <int>  prior samples the latent SVMs are fitted on (dcgan; the first m also augment)  default 4096
   --svm-loss squared-hinge|hinge  latent SVM loss                     default squared-hinge (LinearSVC's)
-  --attr-steps <int>   steps of the attribute classifier that checks G(z') (vae only)  default 400
+  --attr-steps <int>   steps of the attribute classifier that checks G(z') (vae) or of the unskewed labeller  default 400
   --latent-dim <int>   VAE latent size (vae only)                    default 16
   --kl-weight <x>      weight of the VAE's KL term (vae only)        default 5e-4 (the lab's)
   --vae-steps <int>    VAE training steps, batch 32 (vae only)       default 600
   --cls-steps <int>    steps of each target classifier (batch 32)    default 400
+  --augmented-steps <int>  steps of the classifier on the augmented set  default: --cls-steps
+                         (twice --cls-steps shows it each real face as often as the baseline)
+  --synthetic pairs|samples  what joins the real faces: G(z) and G(z') (pairs, the method) or
+                         G(z) alone (samples: a control, synthetic faces without de-biasing)  default pairs
   --resamples <int>    bootstrap resamples                           default 500
+  --labeller saved|unskewed  who hallucinates the labels of G(z) (dcgan only): the attribute
+                         classifier saved by gan-bias (saved, the paper's way), or a diagnostic one trained
+                         here on faces where hair is independent of sex (unskewed)   default saved
   --skip-toy           skip part (a)
   --out <dir>          folder for result.json and the image grid      default out/latent-debias
   --seed <int>         seed of data, weights and batches             default 0`);
@@ -123,6 +133,11 @@ const skew = { longHairFemale: prob('long-hair-female'), longHairMale: prob('lon
 const latentDim = int('latent-dim');
 const vaeSteps = int('vae-steps');
 const clsSteps = int('cls-steps');
+const augmentedSteps = values['augmented-steps'] === undefined ? clsSteps : int('augmented-steps');
+const syntheticKind = values.synthetic;
+if (syntheticKind !== 'pairs' && syntheticKind !== 'samples') throw new Error(`--synthetic must be pairs or samples, got ${syntheticKind}.`);
+const labeller = values.labeller;
+if (labeller !== 'saved' && labeller !== 'unskewed') throw new Error(`--labeller must be saved or unskewed, got ${labeller}.`);
 const resamples = int('resamples');
 const seed = Number(values.seed);
 const klWeight = Number(values['kl-weight']);
@@ -275,8 +290,19 @@ async function dcganSetup(): Promise<LatentSetup> {
   const zFit: Matrix = { data: zData.subarray(0, fitN * zDim), rows: fitN, cols: zDim };
   const zHeld: Matrix = { data: zData.subarray(fitN * zDim), rows: 512, cols: zDim };
   const zAug: Matrix = { data: zData.subarray(0, m * zDim), rows: m, cols: zDim };
-  const fitLabels = labelsOfGenerated(generator, attributes, zFit);
-  const heldLabels = labelsOfGenerated(generator, attributes, zHeld);
+  // The labeller hallucinates the labels the latent SVMs are fitted on. 'unskewed' is a diagnostic
+  // the paper's setting does not have: a classifier trained on faces where hair says nothing of sex.
+  let labelModel = attributes;
+  if (labeller === 'unskewed') {
+    const unskewed = makeFaces(n, seed + 3_000, { longHairFemale: 0.5, longHairMale: 0.5 });
+    labelModel = buildAttributeClassifier({ hiddenDim: 8, nOutputs: names.length, seed: seed + 31 });
+    trainOn(labelModel, attributeClassifierTrainStep, unskewed.x64, unskewed.attributes, attrSteps, 32, seed + 32);
+    tf.dispose([unskewed.x32, unskewed.x64]);
+    log(`trained the unskewed labeller on ${n} faces with long hair for 50% of women and of men (${attrSteps} steps)`);
+  }
+  const fitLabels = labelsOfGenerated(generator, labelModel, zFit);
+  const heldLabels = labelsOfGenerated(generator, labelModel, zHeld);
+  if (labelModel !== attributes) labelModel.dispose();
   const tFit = fitLabels.map((r) => r[ti]!);
   const gFit = fitLabels.map((r) => r[gi]!);
   log(`attribute classifier on ${fitN} samples G(z): ${tName} ${pct(tFit.reduce((a, v) => a + v, 0) / fitN)}, ${gName} ${pct(gFit.reduce((a, v) => a + v, 0) / fitN)}; P(${tName} | ${gName}=0) = ${pct(rate(tFit, gFit, 0))}, P(${tName} | ${gName}=1) = ${pct(rate(tFit, gFit, 1))}`);
@@ -360,17 +386,20 @@ log(`augmented set: ${n} real + ${2 * zAug.rows} generated; in the generated hal
   log(`rows of (real face, G(z), G(z')) written to ${png}`);
 }
 
-// Two target classifiers with the same architecture, seed and number of steps.
-const trainTarget = (x: tf.Tensor4D, labels: ArrayLike<number>): tf.LayersModel => {
+// Two target classifiers with the same architecture and seed (and by default the same number of steps).
+const trainTarget = (x: tf.Tensor4D, labels: ArrayLike<number>, steps: number): tf.LayersModel => {
   const model = buildAttributeClassifier({ hiddenDim: 8, nOutputs: 1, seed: seed + 21 });
-  trainOn(model, attributeClassifierTrainStep, x, Array.from(labels, (v) => [v]), clsSteps, 32, seed + 22);
+  trainOn(model, attributeClassifierTrainStep, x, Array.from(labels, (v) => [v]), steps, 32, seed + 22);
   return model;
 };
-const baseline = trainTarget(train.x64, tTrain);
+const baseline = trainTarget(train.x64, tTrain, clsSteps);
 log(`baseline classifier trained on ${n} real faces (${clsSteps} steps)`);
-const debiased = trainTarget(set.images as tf.Tensor4D, set.targetLabels);
-set.images.dispose();
-log(`de-biased classifier trained on real + G(z) + G(z') (${clsSteps} steps)`);
+// The control keeps the real faces and G(z) (the first n + m rows) and drops G(z').
+const kept = syntheticKind === 'pairs' ? set.targetLabels.length : n + zAug.rows;
+const augmentedImages = kept === set.targetLabels.length ? set.images : tf.slice(set.images, 0, kept);
+const debiased = trainTarget(augmentedImages as tf.Tensor4D, set.targetLabels.subarray(0, kept), augmentedSteps);
+tf.dispose([set.images, augmentedImages]);
+log(`${syntheticKind === 'pairs' ? "de-biased classifier trained on real + G(z) + G(z')" : 'control classifier trained on real + G(z)'} (${augmentedSteps} steps)`);
 
 const scores = (model: tf.LayersModel, x: tf.Tensor4D): Float32Array => tf.tidy(() => (model.predict(x) as tf.Tensor).reshape([-1]).dataSync() as Float32Array);
 const fmt = (b: BootstrapSummary, digits = 3): string => `${b.median.toFixed(digits)} [${b.low.toFixed(digits)}, ${b.high.toFixed(digits)}]`;
@@ -386,7 +415,7 @@ console.log(`  model                     | AP                    | DEO          
 console.log(`  --------------------------|-----------------------|------------------------|-------------------------|-----------------------|----------------------`);
 for (const [key, name, model] of [
   ['baseline', 'baseline (real only)', baseline],
-  ['augmented', 'de-biased (+G(z), G(z\'))', debiased],
+  ['augmented', syntheticKind === 'pairs' ? 'de-biased (+G(z), G(z\'))' : 'control (+G(z) only)', debiased],
 ] as const) {
   const input = { scores: scores(model, test.x64), labels: tTest, groups: gTest, validation: { scores: scores(model, val.x64), labels: tVal } };
   const r = fairnessReport(input, { seed: 1, resamples });
@@ -401,7 +430,7 @@ const result = {
   augmented: results.augmented,
   flipRate: flip.byClassifier,
   flip,
-  setting: { generator: generatorKind, ...(dcgan ? { models: modelsDir, fitLatents: fitN } : { vaeSteps, latentDim }), target: tName, protected: gName, skew, n, validation: nVal, test: nTest, latents: zAug.rows, svmLoss, clsSteps, resamples, seed },
+  setting: { generator: generatorKind, ...(dcgan ? { models: modelsDir, fitLatents: fitN } : { vaeSteps, latentDim }), target: tName, protected: gName, skew, n, validation: nVal, test: nTest, latents: zAug.rows, synthetic: syntheticKind, ...(dcgan ? { labeller } : {}), svmLoss, clsSteps, augmentedSteps, resamples, seed },
   seconds,
 };
 // Written to a temporary name and renamed, so an interrupted run never leaves a half-written result.
