@@ -37,9 +37,8 @@ export interface FeatureHistogramOptions {
  * density over independent dimensions whose log is the representation score. With
  * `density: 'gaussian'` (the default) each dimension is a normal with the queue's mean and
  * (floored) variance: `log p(v) = sum_d -((v_d - mean_d)^2 / var_d + log(2 pi var_d)) / 2`.
- * With `density: 'histogram'` (Capsa's) each dimension has
- * `numBins` equal-width bins between that dimension's min and max: `numBins` equal-width bins between that dimension's min and
- * max. The score of a vector is its log joint probability under independent dimensions,
+ * With `density: 'histogram'` (Capsa's) each dimension has `numBins` equal-width bins
+ * between that dimension's min and max. The score of a vector is its log joint probability under independent dimensions,
  * `log p(v) = sum_d log(count_d(bin_d(v)) / filled + epsilon)`, in float64 and never
  * exponentiated: finite and ordered at any width (512 dimensions give about -400, whose
  * `exp` is 0 in float32). A value more than half a bin outside a dimension's fitted range
@@ -114,14 +113,18 @@ export class FeatureHistogram {
       this.nextRow = (this.nextRow + 1) % this.queueSize;
       this.filledRows = Math.min(this.filledRows + 1, this.queueSize);
     }
-    this.table = undefined;
-    this.gaussian = undefined;
+    this.forgetDensity();
   }
 
   /** Empties the queue (the dimension is kept). */
   clear(): void {
     this.filledRows = 0;
     this.nextRow = 0;
+    this.forgetDensity();
+  }
+
+  /** Drops the density built from the queue (both kinds): the queue changed, the next `logProb` rebuilds it. */
+  private forgetDensity(): void {
     this.table = undefined;
     this.gaussian = undefined;
   }
@@ -230,7 +233,6 @@ export class FeatureHistogram {
     this.filledRows = state.filled;
     this.nextRow = state.next;
     this.data = state.dim === 0 ? new Float32Array(0) : Float32Array.from(state.data);
-    this.table = undefined;
-    this.gaussian = undefined;
+    this.forgetDensity();
   }
 }
