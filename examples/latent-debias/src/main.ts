@@ -305,7 +305,7 @@ async function dcganSetup(): Promise<LatentSetup> {
   if (labelModel !== attributes) labelModel.dispose();
   const tFit = fitLabels.map((r) => r[ti]!);
   const gFit = fitLabels.map((r) => r[gi]!);
-  log(`attribute classifier on ${fitN} samples G(z): ${tName} ${pct(tFit.reduce((a, v) => a + v, 0) / fitN)}, ${gName} ${pct(gFit.reduce((a, v) => a + v, 0) / fitN)}; P(${tName} | ${gName}=0) = ${pct(rate(tFit, gFit, 0))}, P(${tName} | ${gName}=1) = ${pct(rate(tFit, gFit, 1))}`);
+  log(`${labeller === 'unskewed' ? 'unskewed labeller' : 'attribute classifier'} on ${fitN} samples G(z): ${tName} ${pct(tFit.reduce((a, v) => a + v, 0) / fitN)}, ${gName} ${pct(gFit.reduce((a, v) => a + v, 0) / fitN)}; P(${tName} | ${gName}=0) = ${pct(rate(tFit, gFit, 0))}, P(${tName} | ${gName}=1) = ${pct(rate(tFit, gFit, 1))}`);
   const ht = fitLinearSvm(zFit, tFit, { seed: 1, loss: svmLoss });
   const hg = fitLinearSvm(zFit, gFit, { seed: 2, loss: svmLoss });
   log(
