@@ -95,8 +95,8 @@ describe('queue connection', () => {
 });
 
 /** Starts `dbvae worker` as a separate process (from source, through tsx); resolves when it logs `pattern`. */
-function workerProcess(url: string, log: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, 'worker', '--queue', url, '--lock-ms', '2000'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DBVAE_BACKEND: 'wasm' } });
+function workerProcess(url: string, log: string[], extraArgs: readonly string[] = []): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, 'worker', '--queue', url, '--lock-ms', '2000', ...extraArgs], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DBVAE_BACKEND: 'wasm' } });
   child.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
   child.stdout!.on('data', (d: Buffer) => log.push(d.toString()));
   return child;
@@ -153,7 +153,11 @@ describe.skipIf(!REDIS && !SHARED_URL)('scoring through BullMQ on a real Redis',
   it('a restarted coordinator with the same job name resumes and ends with the same output', async () => {
     const out = join(dir, 'restarted.csv');
     const log: string[] = [];
-    const worker = workerProcess(url, log);
+    // The first worker stops after 2 shards (at most one more it had already fetched), so the first
+    // coordinator cannot finish before it is killed: with an unlimited worker the remaining shards
+    // took 0.0 s each on a quiet machine, and the coordinator ended before the test could kill it.
+    const partialWorker = workerProcess(url, log, ['--max-shards', '2']);
+    let worker: ChildProcess | undefined;
     try {
       const first = spawn(process.execPath, ['--import', 'tsx', bin, 'risk', '--risk-model', riskModel, '--data', data, '--queue', url, '--out', out, '--chunk-size', '5', '--shard-size', '10', '--seed', '4', '--job', `restart-${RUN}`], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DBVAE_BACKEND: 'wasm' } });
       const firstErr: string[] = [];
@@ -167,12 +171,14 @@ describe.skipIf(!REDIS && !SHARED_URL)('scoring through BullMQ on a real Redis',
       first.kill('SIGKILL');
       await new Promise((r) => first.once('exit', r));
       expect(existsSync(out)).toBe(false);
+      worker = workerProcess(url, log);
       const lines: string[] = [];
       const result = await runCoordinator({ url, data, riskModelDir: riskModel, out, chunkSize: 5, shardSize: 10, seed: 4, jobName: `restart-${RUN}`, pollMs: 200 }, { ...quiet, stderr: { write: (t: string) => lines.push(t) } });
       expect(result.resumedShards).toBeGreaterThanOrEqual(2);
       expect(lines.join('')).toMatch(new RegExp(`Resuming job 'restart-${RUN}'`));
       expect(readFileSync(out, 'utf8')).toBe(readFileSync(reference, 'utf8'));
     } finally {
+      kill(partialWorker);
       kill(worker);
     }
   });
