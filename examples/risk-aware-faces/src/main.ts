@@ -8,7 +8,9 @@
  * weights 1 / p(face)^TEMPER), SEED (default 1: the training and test faces, the model's
  * initialisation and the batches all derive from it), OUT (optional: a JSON file for the summary).
  */
+import { accessSync, constants, existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { createRandom, initBackend, tf } from '@dbvae/backend';
 import { generateSynthFaces, sampleWithoutReplacement, type SynthFacesData } from '@dbvae/core-data';
 import { buildStandardClassifier } from '@dbvae/models';
@@ -22,7 +24,13 @@ const BATCH = 32;
 const TEMPER = Number(process.env['TEMPER'] ?? 0.5);
 /** One seed for everything random in a run, so runs over several seeds are independent. */
 const SEED = Number(process.env['SEED'] ?? 1);
-const OUT = process.env['OUT'];
+const OUT = process.env['OUT'] ? resolve(process.env['OUT']) : undefined;
+// The summary goes to a new file only: never over a file this run did not write. Checked before
+// the minutes of training, as is the folder's write access.
+if (OUT) {
+  if (existsSync(OUT)) throw new Error(`OUT=${OUT} already exists: remove it or name a new file (this example never overwrites a file).`);
+  accessSync(dirname(OUT), constants.W_OK);
+}
 
 /** What one trained model scored on the test faces. */
 interface Outcome {
@@ -134,7 +142,7 @@ async function main(): Promise<void> {
   console.log(`\nseed ${SEED}: group gap ${points(beforeOutcome.groupGap)} -> ${points(afterOutcome.groupGap)} points, quintile spread ${points(beforeOutcome.quintileSpread)} -> ${points(afterOutcome.quintileSpread)} points`);
   if (OUT) {
     const settings = { seed: SEED, epochs: EPOCHS, trainingImages: N_TRAIN, size: SIZE, temper: TEMPER };
-    await writeFile(OUT, `${JSON.stringify({ settings, before: beforeOutcome, after: afterOutcome }, null, 2)}\n`);
+    await writeFile(OUT, `${JSON.stringify({ settings, before: beforeOutcome, after: afterOutcome }, null, 2)}\n`, { flag: 'wx' });
   }
 }
 
