@@ -41,6 +41,8 @@ export interface DemoOptions {
   klWeight: number;
   /** Weight of the DB-VAE's reconstruction term (1 = the lab's loss). */
   reconstructionWeight?: number;
+  /** Steps at the end of training whose weights are averaged into each final model (both models; 0 = the last step's). Default 0. */
+  averageLastSteps?: number;
   /** First seed of the data, initialisers and sampling. */
   seed: number;
   /** Seeds run (seed, seed + 1, ...); the report's figures show the first. Default 1. */
@@ -136,7 +138,7 @@ async function demoClaimed(options: DemoOptions, io: CliIO): Promise<DemoResult>
   const uniformMix = options.uniformMix ?? 0;
   const dataSettings = { n: options.n, testPerGroup: options.testPerGroup, darkSkin: options.darkSkin ?? DEMO_SKEW.darkSkin, spuriousFraction: options.spuriousFraction ?? DEMO_SKEW.spuriousFraction };
   log(`dbvae demo: ${options.n} training images (${(dataSettings.darkSkin * 100).toFixed(0)}% of faces dark-skinned, ${(dataSettings.spuriousFraction * 100).toFixed(0)}% of non-faces dark decoys), ${options.testPerGroup} test faces per group, ${options.epochs} epochs, latent ${options.latentDim}, ${options.combine} rule${temperature !== 1 ? ` tempered by ${temperature}` : ''}, seed${seeds.length > 1 ? `s ${seeds.join(', ')}` : ` ${options.seed}`}, backend ${backend.name}`);
-  const base: Omit<VariantSettings, 'kind'> = { epochs: options.epochs, batchSize: options.batchSize, latentDim: options.latentDim, alpha: options.alpha, combine: options.combine, temperature, uniformMix, klWeight: options.klWeight, reconstructionWeight: options.reconstructionWeight ?? DEMO_RECONSTRUCTION_WEIGHT };
+  const base: Omit<VariantSettings, 'kind'> = { epochs: options.epochs, batchSize: options.batchSize, latentDim: options.latentDim, alpha: options.alpha, combine: options.combine, temperature, uniformMix, klWeight: options.klWeight, reconstructionWeight: options.reconstructionWeight ?? DEMO_RECONSTRUCTION_WEIGHT, ...(options.averageLastSteps ? { averageLastSteps: options.averageLastSteps } : {}) };
 
   let keptStd: KeptModel | undefined;
   let keptDb: KeptModel | undefined;
@@ -221,6 +223,7 @@ async function demoClaimed(options: DemoOptions, io: CliIO): Promise<DemoResult>
       'uniform mix': uniformMix,
       'KL weight': options.klWeight,
       'reconstruction weight': base.reconstructionWeight ?? 1,
+      'weights averaged over the last steps': options.averageLastSteps ?? 0,
       seed: options.seed,
       seeds: seeds.length,
       backend: backend.name,
@@ -232,7 +235,7 @@ async function demoClaimed(options: DemoOptions, io: CliIO): Promise<DemoResult>
       ...(seedComparison ? { seeds: { runs: runs.map((r) => ({ seed: r.seed, standard: summaryModel(r.standard.metrics), dbvae: summaryModel(r.dbvae.metrics) })), summary: seedComparison } } : {}),
     };
     const fmtVar = (v: number) => (v * 1e4).toFixed(0);
-    const reproduce = `dbvae demo --n ${options.n} --test-per-group ${options.testPerGroup} --epochs ${options.epochs} --latent-dim ${options.latentDim} --alpha ${options.alpha} --combine ${options.combine} --temperature ${temperature} --uniform-mix ${uniformMix} --dark-skin ${dataSettings.darkSkin} --spurious-fraction ${dataSettings.spuriousFraction} --reconstruction-weight ${base.reconstructionWeight ?? 1} --seed ${options.seed} --seeds ${seeds.length}`;
+    const reproduce = `dbvae demo --n ${options.n} --test-per-group ${options.testPerGroup} --epochs ${options.epochs} --latent-dim ${options.latentDim} --alpha ${options.alpha} --combine ${options.combine} --temperature ${temperature} --uniform-mix ${uniformMix} --dark-skin ${dataSettings.darkSkin} --spurious-fraction ${dataSettings.spuriousFraction} --reconstruction-weight ${base.reconstructionWeight ?? 1}${options.averageLastSteps ? ` --average-last ${options.averageLastSteps}` : ''} --seed ${options.seed} --seeds ${seeds.length}`;
     const reportData: ReportData = {
       title: 'Debiasing face detection on SynthFaces',
       subtitle: `A standard CNN and a DB-VAE trained on the same ${options.n} images, where dark-skinned faces are rare (${(dataSettings.darkSkin * 100).toFixed(0)}%) and dark-coloured decoys common among the non-faces, then tested on ${options.testPerGroup} faces of each group.`,
@@ -316,6 +319,7 @@ export const demoCommand: CommandDefinition<DemoOptions> = {
     { name: 'spurious-fraction', kind: 'number', default: DEMO_SKEW.spuriousFraction, min: 0, max: 1, description: 'Share of non-faces drawn as dark-skin decoys' },
     { name: 'kl-weight', kind: 'number', default: 0.0005, min: 0, description: 'DB-VAE KL weight' },
     { name: 'reconstruction-weight', kind: 'number', min: 0, description: `DB-VAE weight of the reconstruction term (default ${DEMO_RECONSTRUCTION_WEIGHT})` },
+    { name: 'average-last', kind: 'int', default: 0, min: 0, description: "Average each model's weights over its last N training steps (0 = the last step's weights, the lab's)" },
     { name: 'seed', kind: 'int', default: 0, min: 0, description: 'Random seed (the first one with --seeds)' },
     { name: 'seeds', kind: 'int', default: 1, min: 1, description: 'Seeds to run (seed, seed + 1, ...): the report adds the spread over them' },
     { name: 'force', kind: 'boolean', description: 'Replace a previous report in --out' },
@@ -339,6 +343,7 @@ export const demoCommand: CommandDefinition<DemoOptions> = {
       spuriousFraction: num(v, 'spurious-fraction'),
       klWeight: num(v, 'kl-weight'),
       ...(v['reconstruction-weight'] === undefined ? {} : { reconstructionWeight: num(v, 'reconstruction-weight') }),
+      averageLastSteps: num(v, 'average-last'),
       seed: num(v, 'seed'),
       seeds: num(v, 'seeds'),
       force: v.force === true,
