@@ -24,6 +24,8 @@ export interface DcganRecipe {
   /** Number of real training faces and the seed they (and weights, batches, noise) derive from. */
   n: number;
   seed: number;
+  /** SynthFaces' sexCue of the training faces; absent means 1 (recipes saved before it existed). */
+  sexCue?: number;
 }
 
 /**

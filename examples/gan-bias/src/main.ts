@@ -40,6 +40,7 @@ const { values } = parseArgs({
     'gan-lr': { type: 'string', default: '5e-4' },
     'real-label': { type: 'string', default: '0.9' },
     'cls-steps': { type: 'string', default: '400' },
+    'sex-cue': { type: 'string', default: '1' },
     samples: { type: 'string', default: '64' },
     steps: { type: 'string' },
     'step-size': { type: 'string' },
@@ -70,6 +71,7 @@ if (values.help) {
   --kl-weight <x>        weight of the VAE's KL term (L1 reconstruction)      default 5e-4 (the lab's)
   --vae-steps <int>      VAE training steps (batch 32)                         default 600
   --cls-steps <int>      attribute classifier training steps (batch 32)       default 400
+  --sex-cue <x>          how visible sex is in the faces, in [0, 5] (SynthFaces' sexCue)  default 1
   --samples <int>        latents walked                                        default 64
   --steps <int>          walk steps in each direction                          default DCGAN 10, VAE 12
   --step-size <x>        step size (each latent follows its own logit's gradient) default DCGAN ${STEP_DCGAN}, VAE 0.5
@@ -94,6 +96,8 @@ const n = int('n');
 const latentDim = int('latent-dim', dcgan ? 64 : 16);
 const vaeSteps = int('vae-steps');
 const clsSteps = int('cls-steps');
+const sexCue = Number(values['sex-cue']);
+if (!(sexCue >= 0 && sexCue <= 5)) throw new Error(`--sex-cue must be a number in [0, 5], got ${values['sex-cue']}.`);
 const samples = int('samples');
 const steps = int('steps', dcgan ? 10 : 12);
 const topK = int('top-k');
@@ -113,7 +117,9 @@ if (!(stepSize > 0)) throw new Error(`--step-size must be positive, got ${values
 if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}.`);
 const outDir = resolve(values.out);
 const modelsDir = resolve(values.models);
-const recipe: DcganRecipe = { zDim: latentDim, hiddenDim: int('gan-hidden'), steps: int('gan-steps'), batchSize: int('gan-batch'), learningRate: ganLr, realLabel, n, seed };
+// sexCue joins the recipes only when it is not the default, so models saved before it still load
+const cueRecipe = sexCue === 1 ? {} : { sexCue };
+const recipe: DcganRecipe = { zDim: latentDim, hiddenDim: int('gan-hidden'), steps: int('gan-steps'), batchSize: int('gan-batch'), learningRate: ganLr, realLabel, n, seed, ...cueRecipe };
 
 const t0 = performance.now();
 const log = (msg: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(3)}s] ${msg}`);
@@ -121,8 +127,8 @@ await initBackend({ backend: 'wasm' });
 log(`SynthFaces: ${n} training faces + ${samples} held-out faces, generator ${generatorKind}, target '${values.target}', seed ${seed}`);
 
 // ---- data: real faces and their known attributes ----------------------------------------------
-const train = makeFaces(n, seed);
-const test = makeFaces(Math.max(samples, 256), seed + 1_000);
+const train = makeFaces(n, seed, undefined, sexCue);
+const test = makeFaces(Math.max(samples, 256), seed + 1_000, undefined, sexCue);
 const targetIndex = names.indexOf(values.target);
 const column = (rows: number[][], j: number): number[] => rows.map((r) => r[j]!);
 const dataCorrelation = names.map((_, j) => pearson(column(train.attributes, targetIndex), column(train.attributes, j)));
@@ -148,7 +154,7 @@ if (generatorKind === 'vae') {
 // ---- 2. the multi-attribute classifier ----------------------------------------------------------
 const classifier = await loadOrTrain(
   resolve(modelsDir, 'attribute-classifier'),
-  { attributes: names, hiddenDim: 8, steps: clsSteps, batchSize: 32, learningRate: 1e-3, n, seed },
+  { attributes: names, hiddenDim: 8, steps: clsSteps, batchSize: 32, learningRate: 1e-3, n, seed, ...cueRecipe },
   () => {
     const model = buildAttributeClassifier({ hiddenDim: 8, nOutputs: names.length, seed: seed + 11 });
     trainOn(model, attributeClassifierTrainStep, train.x64, train.attributes, clsSteps, 32, seed + 12);

@@ -27,9 +27,12 @@ export interface Faces {
   attributes: number[][];
 }
 
-/** n SynthFaces faces (default skew: long hair goes with female, dark skin is rare; `skew` overrides it). */
-export function makeFaces(n: number, seed: number, skew?: Partial<SynthSkew>): Faces {
-  const data = generateSynthFaces({ n, faceFraction: 1, size: 64, seed, ...(skew ? { skew } : {}) });
+/**
+ * n SynthFaces faces (default skew: long hair goes with female, dark skin is rare; `skew`
+ * overrides it; `sexCue` scales how visible sex is, see `generateSynthFaces`).
+ */
+export function makeFaces(n: number, seed: number, skew?: Partial<SynthSkew>, sexCue = 1): Faces {
+  const data = generateSynthFaces({ n, faceFraction: 1, size: 64, seed, sexCue, ...(skew ? { skew } : {}) });
   const attributes = data.attributes.map((a) => ATTRIBUTES.map((attr) => (attr.of(a) ? 1 : 0)));
   const [x32, x64] = tf.tidy(() => {
     const raw = tf.div(tf.tensor4d(data.images, [n, 64, 64, 3], 'int32').toFloat(), 255) as tf.Tensor4D;

@@ -120,6 +120,9 @@ describe('parseCommandArgs', () => {
     const small = demo.toOptions(parseCommandArgs('demo', demo.options, []), io) as unknown as Record<string, unknown>;
     const full = demo.toOptions(parseCommandArgs('demo', demo.options, ['--full', '--epochs', '4']), io) as unknown as Record<string, unknown>;
     expect(small).toMatchObject({ out: '/tmp/report', n: DEMO_SMALL.n, epochs: DEMO_SMALL.epochs, latentDim: DEMO_SMALL.latentDim, testPerGroup: DEMO_SMALL.testPerGroup, full: false });
-    expect(full).toMatchObject({ n: 20000, latentDim: 100, epochs: 4, full: true });
+    expect(full).toMatchObject({ n: 20000, latentDim: 100, epochs: 4, full: true, averageLastSteps: 125 });
+    expect(small).toMatchObject({ averageLastSteps: 0 });
+    const fullLastStep = demo.toOptions(parseCommandArgs('demo', demo.options, ['--full', '--average-last', '0']), io) as unknown as Record<string, unknown>;
+    expect(fullLastStep).toMatchObject({ averageLastSteps: 0, n: 20000 });
   });
 });

@@ -39,4 +39,21 @@ describe('dbvae train: ablation flags and draw shares', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 240_000);
+
+  it('--average-last N keeps the setting (and a resume would reuse it); a window longer than an epoch is refused with what to fix', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dbvae-train-avg-'));
+    try {
+      const io = { stdout: sink(), stderr: sink(), cwd: dir };
+      expect(await runCli(['synth', '--out', 'data', '--n', '64', '--test-per-group', '0', '--seed', '3'], io)).toBe(0);
+      const common = ['--data', 'data/train.h5', '--model', 'dbvae', '--epochs', '2', '--batch-size', '16', '--latent-dim', '4'];
+      expect(await runCli(['train', ...common, '--out', 'averaged', '--average-last', '2'], io)).toBe(0);
+      const metrics = JSON.parse(await readFile(join(dir, 'averaged', 'metrics.json'), 'utf8'));
+      expect(metrics.settings.averageLastSteps).toBe(2);
+      // 64 images / 16 per step = 4 steps per epoch
+      expect(await runCli(['train', ...common, '--out', 'too-long', '--average-last', '5'], io)).toBe(1);
+      expect(io.stderr.text).toMatch(/averageLastSteps must be an integer in \[0, 4\]/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

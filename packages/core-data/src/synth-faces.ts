@@ -84,6 +84,15 @@ export interface SynthFacesOptions {
   groups?: SynthGroup[];
   /** Standard deviation-like amplitude of the per-pixel noise, in grey levels. Default 10. */
   noise?: number;
+  /**
+   * How strongly a face shows its sex: the female-minus-male difference of each rendered sex
+   * cue (head width and height, brow thickness, lip size and lip colour) is multiplied by this
+   * factor, male faces unchanged. Default 1 (the images of earlier versions, byte for byte); 0
+   * draws every face with male cues (sex then invisible apart from hair and beard shadow); 2 or
+   * 3 make sex visible at 32 x 32 pixels, e.g. for a generator to render it. Attributes and the
+   * random draws do not depend on it.
+   */
+  sexCue?: number;
 }
 
 /** A generated set: RGB uint8 images, labels and per-image attributes. */
@@ -259,18 +268,21 @@ function drawBackground(cv: Canvas, kind: BackgroundKind, rng: Random): void {
   }
 }
 
-function drawFace(cv: Canvas, a: SynthAttributes, rng: Random): void {
+function drawFace(cv: Canvas, a: SynthAttributes, rng: Random, sexCue: number): void {
   const s = cv.size;
   const k = s / 64;
   const dark = a.skin === 'dark';
   const female = a.sex === 'female';
+  // a sex cue's value: the male one, or the male one plus sexCue times the female-male difference
+  // (exactly the female value at 1, so the default images stay what they were)
+  const cue = (femaleValue: number, maleValue: number): number => (!female ? maleValue : sexCue === 1 ? femaleValue : maleValue + sexCue * (femaleValue - maleValue));
   const skin = jitter(pick(dark ? DARK_SKIN : LIGHT_SKIN, rng), 8, rng);
   const hair = jitter(HAIR[a.hairColor!], 10, rng);
   const pose = a.pose!;
   const cx = (32 + pose * 5 + (rng.next() - 0.5) * 4) * k;
   const cy = (31 + (rng.next() - 0.5) * 4) * k;
-  const rx = (female ? 13.5 : 15) * k * (1 - 0.15 * Math.abs(pose)) * (0.95 + 0.1 * rng.next());
-  const ry = (female ? 18 : 19) * k * (0.95 + 0.1 * rng.next());
+  const rx = Math.max(6, cue(13.5, 15)) * k * (1 - 0.15 * Math.abs(pose)) * (0.95 + 0.1 * rng.next());
+  const ry = Math.max(10, cue(18, 19)) * k * (0.95 + 0.1 * rng.next());
   const tiltAngle = (rng.next() - 0.5) * 0.15;
   // hair behind the head
   if (a.hairLength === 'long') {
@@ -297,15 +309,17 @@ function drawFace(cv: Canvas, a: SynthAttributes, rng: Random): void {
   const iris = jitter(dark ? [45, 30, 22] : [60, 70, 90], 10, rng);
   for (const side of [-1, 1]) {
     const ex = fx + side * eyeDx;
-    cv.ellipse(ex, eyeY - 4 * k, 3.5 * k, (female ? 0.8 : 1.2) * k, brow);
+    cv.ellipse(ex, eyeY - 4 * k, 3.5 * k, Math.max(0.3, cue(0.8, 1.2)) * k, brow);
     cv.ellipse(ex, eyeY, 3 * k, 1.7 * k, white);
     cv.ellipse(ex + pose * k, eyeY, 1.5 * k, 1.5 * k, iris);
   }
   // nose
   cv.ellipse(fx + pose * 2 * k, cy + ry * 0.15, 1.5 * k, 3 * k, scale(skin, 0.85));
   // mouth
-  const lips: RGB = female ? mix(skin, [190, 50, 70], dark ? 0.35 : 0.6) : mix(skin, [130, 60, 60], dark ? 0.3 : 0.45);
-  cv.ellipse(fx + pose * 2 * k, cy + ry * 0.45, (female ? 5 : 5.5) * k, (female ? 1.8 : 1.3) * k, lips);
+  const maleLips = mix(skin, [130, 60, 60], dark ? 0.3 : 0.45);
+  const femaleLips = mix(skin, [190, 50, 70], dark ? 0.35 : 0.6);
+  const lips = [0, 1, 2].map((c) => Math.min(255, Math.max(0, cue(femaleLips[c] as number, maleLips[c] as number)))) as RGB;
+  cv.ellipse(fx + pose * 2 * k, cy + ry * 0.45, Math.max(2, cue(5, 5.5)) * k, cue(1.8, 1.3) * k, lips);
   // beard shadow for some men
   if (!female && rng.next() < 0.35) cv.ellipse(fx, cy + ry * 0.55, rx * 0.7, ry * 0.35, scale(hair, 0.9), { alpha: 0.45, yMin: cy + ry * 0.3 });
   if (a.glasses) {
@@ -425,18 +439,19 @@ function resolveSkew(skew: Partial<SynthSkew> | undefined): SynthSkew {
  * Image i depends only on (seed, i, options), so a larger `n` extends a smaller set.
  *
  * @returns RGB uint8 images, labels and per-image attributes.
- * @throws InvalidArgumentError for a bad n, size, fraction or skew.
+ * @throws InvalidArgumentError for a bad n, size, fraction, skew or sexCue.
  * @example
  * const { images, labels, attributes } = generateSynthFaces({ n: 1000, seed: 1 });
  * const ds = FaceDataset.fromArrays({ images, labels, height: 64, width: 64 });
  */
 export function generateSynthFaces(options: SynthFacesOptions = {}): SynthFacesData {
-  const { n = 2000, seed = 0, size = 64, faceFraction = 0.5, spuriousFraction = 0.3, groups, noise = 10 } = options;
+  const { n = 2000, seed = 0, size = 64, faceFraction = 0.5, spuriousFraction = 0.3, groups, noise = 10, sexCue = 1 } = options;
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`generateSynthFaces: n must be a positive integer, got ${n}.`);
   if (!Number.isInteger(size) || size < 16 || size > 1024) throw new InvalidArgumentError(`generateSynthFaces: size must be an integer in [16, 1024], got ${size}.`);
   if (!(faceFraction >= 0 && faceFraction <= 1)) throw new InvalidArgumentError(`generateSynthFaces: faceFraction must be in [0, 1], got ${faceFraction}.`);
   if (!(spuriousFraction >= 0 && spuriousFraction <= 1)) throw new InvalidArgumentError(`generateSynthFaces: spuriousFraction must be in [0, 1], got ${spuriousFraction}.`);
   if (!(noise >= 0 && Number.isFinite(noise))) throw new InvalidArgumentError(`generateSynthFaces: noise must be a finite non-negative number, got ${noise}.`);
+  if (!(sexCue >= 0 && sexCue <= 5)) throw new InvalidArgumentError(`generateSynthFaces: sexCue must be a number in [0, 5] (1 = the default faces), got ${sexCue}.`);
   if (groups !== undefined && (groups.length === 0 || groups.some((g) => !['LF', 'LM', 'DF', 'DM'].includes(g)))) {
     throw new InvalidArgumentError(`generateSynthFaces: groups must be a non-empty list of 'LF', 'LM', 'DF', 'DM'.`);
   }
@@ -486,7 +501,7 @@ export function generateSynthFaces(options: SynthFacesOptions = {}): SynthFacesD
         nonFaceKind: null,
       };
       drawBackground(cv, a.background!, rng);
-      drawFace(cv, a, rng);
+      drawFace(cv, a, rng, sexCue);
     } else {
       const kind: NonFaceKind = rng.next() < spuriousFraction ? 'skin-blobs' : pick(['texture', 'shapes', 'scene'] as const, rng);
       a = { label: 0, skin: null, sex: null, group: null, hairLength: null, hairColor: null, hat: null, glasses: null, pose: null, background: null, lighting, nonFaceKind: kind };

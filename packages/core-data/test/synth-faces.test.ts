@@ -87,6 +87,53 @@ describe('generateSynthFaces', () => {
     expect(() => generateSynthFaces({ n: 5, faceFraction: -0.1 })).toThrow(InvalidArgumentError);
     expect(() => generateSynthFaces({ n: 5, groups: ['XX' as never] })).toThrow(/groups/);
     expect(() => generateSynthFaces({ n: 5, size: 8 })).toThrow(/size/);
+    for (const sexCue of [-1, 5.5, Number.NaN]) expect(() => generateSynthFaces({ n: 5, sexCue })).toThrow(/sexCue/);
+  });
+
+  it('sexCue 1 draws the images of the version before the option existed, byte for byte', () => {
+    // FNV-1a of generateSynthFaces({ n: 64, seed: 3 }).images, computed with the source before
+    // sexCue was added (commit 5261ce1): earlier datasets, models and measurements stay valid
+    const fnv = (bytes: Uint8Array): string => {
+      let h = 2166136261;
+      for (const b of bytes) h = Math.imul(h ^ b, 16777619) >>> 0;
+      return h.toString(16);
+    };
+    expect(fnv(generateSynthFaces({ n: 64, seed: 3 }).images)).toBe('a664969');
+    expect(fnv(generateSynthFaces({ n: 64, seed: 3, sexCue: 1 }).images)).toBe('a664969');
+  });
+
+  it('sexCue changes only female faces, leaves attributes alone, and makes their lips redder', () => {
+    const size = 64;
+    const per = size * size * 3;
+    const sets = [0, 1, 3].map((sexCue) => generateSynthFaces({ n: 60, seed: 9, faceFraction: 1, sexCue }));
+    const [none, base, strong] = sets as [ReturnType<typeof generateSynthFaces>, ReturnType<typeof generateSynthFaces>, ReturnType<typeof generateSynthFaces>];
+    expect(strong.attributes).toEqual(base.attributes);
+    expect(none.attributes).toEqual(base.attributes);
+    // vivid red pixels (lipstick-like: red well above green and blue) in one image
+    const vividRed = (d: typeof base, i: number): number => {
+      let count = 0;
+      for (let p = i * per; p < (i + 1) * per; p += 3) {
+        const [r, g, b] = [d.images[p]!, d.images[p + 1]!, d.images[p + 2]!];
+        if (r - g > 110 && r - b > 80) count++;
+      }
+      return count;
+    };
+    const same = (a: typeof base, b: typeof base, i: number): boolean => a.images.subarray(i * per, (i + 1) * per).every((v, j) => v === b.images[i * per + j]);
+    let females = 0;
+    let redder = 0;
+    for (let i = 0; i < base.attributes.length; i++) {
+      if (base.attributes[i]!.sex === 'male') {
+        expect(same(base, strong, i)).toBe(true);
+        expect(same(base, none, i)).toBe(true);
+      } else {
+        females++;
+        expect(same(base, strong, i)).toBe(false);
+        if (vividRed(strong, i) > vividRed(base, i) + 10) redder++;
+      }
+    }
+    expect(females).toBeGreaterThan(15);
+    // light-skinned lips at cue 3 are about (250, 55, 90); at cue 1 (210, 110, 105)
+    expect(redder / females).toBeGreaterThan(0.8);
   });
 });
 

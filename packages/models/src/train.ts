@@ -103,6 +103,8 @@ export interface TrainingHistory {
   nextEpoch: number;
   /** When stopped inside an epoch (aborted), where: pass it back as `resumeFrom` to continue at that step. */
   position?: TrainingPosition;
+  /** Steps whose weights were averaged into the final model (`averageLastSteps`; absent when off). */
+  averagedSteps?: number;
 }
 
 /** Options shared by {@link trainDBVAE} and {@link trainClassifier}. */
@@ -139,6 +141,16 @@ export interface CommonTrainOptions {
   progressStream?: ProgressStream;
   /** Stops after the current step when aborted. */
   signal?: AbortSignal;
+  /**
+   * Leave the model with its weights (batch-norm statistics included) averaged over the last
+   * this many steps of the final epoch, instead of the last step's (tail averaging, as stochastic
+   * weight averaging does at the end of a run). Default 0: the last step's weights, the lab's.
+   * Why: on SynthFaces the DB-VAE's logits for a rare group can swing by several units from one
+   * step to the next late in training, so the last step alone is a noisy pick; the average is not.
+   * At most the steps per epoch. A run resumed inside the window averages the steps since the
+   * resume (`TrainingHistory.averagedSteps` says how many).
+   */
+  averageLastSteps?: number;
 }
 
 /** Options of {@link trainDBVAE}. */
@@ -198,6 +210,8 @@ interface LoopHooks {
   step(x: tf.Tensor4D, y: tf.Tensor2D, rng: Random, optimizer: tf.Optimizer): StepLosses | Promise<StepLosses>;
   /** Draws from `rng` exactly what {@link LoopHooks.step} draws, without training (replaying a resumed epoch). */
   skipStep(rng: Random): void;
+  /** Every weight of the model being trained (trainable or not), and how to set them all, in that order. */
+  weights: { read(): tf.Tensor[]; write(values: tf.Tensor[]): void };
   epochEnd(epoch: number, rng: Random): CollapseReport | undefined;
   stopOnCollapse: boolean;
 }
@@ -208,7 +222,7 @@ function epochRandom(seed: number, epoch: number): Random {
 }
 
 async function runLoop(data: TrainingData, options: CommonTrainOptions, hooks: LoopHooks, what: string): Promise<TrainingHistory> {
-  const { epochs = 2, batchSize = 32, learningRate = 5e-4, seed = 0, onStep, onEpochEnd, onWarning, progressBar = 'auto', progressStream, signal, resumeFrom } = options;
+  const { epochs = 2, batchSize = 32, learningRate = 5e-4, seed = 0, onStep, onEpochEnd, onWarning, progressBar = 'auto', progressStream, signal, resumeFrom, averageLastSteps = 0 } = options;
   const initialEpoch = resumeFrom ? resumeFrom.epoch : options.initialEpoch ?? 0;
   assertPositiveInt(what, 'epochs', epochs);
   assertPositiveInt(what, 'batchSize', batchSize);
@@ -224,6 +238,9 @@ async function runLoop(data: TrainingData, options: CommonTrainOptions, hooks: L
   if (resumeFrom && !(Number.isInteger(resumeFrom.step) && resumeFrom.step >= 0 && resumeFrom.step < stepsPerEpoch)) {
     throw new InvalidArgumentError(`${what}: resumeFrom.step must be an integer in [0, ${stepsPerEpoch}), got ${resumeFrom.step}; was the run stopped with other data or batch size?`);
   }
+  if (!(Number.isInteger(averageLastSteps) && averageLastSteps >= 0 && averageLastSteps <= stepsPerEpoch)) {
+    throw new InvalidArgumentError(`${what}: averageLastSteps must be an integer in [0, ${stepsPerEpoch}] (the steps per epoch), got ${averageLastSteps}.`);
+  }
   if (resumeFrom?.samplingProbabilities && resumeFrom.samplingProbabilities.length !== data.numFaces) {
     throw new InvalidArgumentError(`${what}: resumeFrom holds ${resumeFrom.samplingProbabilities.length} sampling probabilities but the dataset has ${data.numFaces} faces; resume with the same data.`);
   }
@@ -234,87 +251,130 @@ async function runLoop(data: TrainingData, options: CommonTrainOptions, hooks: L
   const t0 = Date.now();
   let globalStep = 0;
   let collapsedRun = 0;
-  for (let epoch = initialEpoch; epoch < initialEpoch + epochs; epoch++) {
-    const rng = epochRandom(seed, epoch);
-    const startRng = rng.fork();
-    const resuming = resumeFrom !== undefined && epoch === resumeFrom.epoch;
-    // A resumed epoch keeps the probabilities it was drawing from (its share statistics were reported before the interruption).
-    const started: ReturnType<LoopHooks['epochStart']> = resuming && resumeFrom.samplingProbabilities ? { pPos: resumeFrom.samplingProbabilities, range: resumeFrom.samplingWeightRange } : hooks.epochStart(epoch, startRng);
-    const { pPos, range, effectiveSampleSize, groupShare } = started;
-    const firstStep = resuming ? resumeFrom.step : 0;
-    for (let step = 0; step < firstStep; step++) {
-      // Replay the draws of the steps done before the interruption, so the stream continues where it stopped.
-      const replayed = data.getBatch(batchSize, pPos ? { pPos, rng } : { rng });
-      tf.dispose([replayed.x, replayed.y]);
-      hooks.skipStep(rng);
-    }
-    const epochStart = Date.now();
-    const sums = resuming ? { ...resumeFrom.lossSums } : { total: 0, classification: 0, kl: 0, reconstruction: 0 };
-    let aborted = false;
-    for (let step = firstStep; step < stepsPerEpoch; step++) {
-      if (signal?.aborted) {
-        aborted = true;
-        history.position = { epoch, step, ...(pPos ? { samplingProbabilities: pPos } : {}), ...(range ? { samplingWeightRange: range } : {}), lossSums: { ...sums } };
+  const lastEpoch = initialEpoch + epochs - 1;
+  const averaging = new TailAverage();
+  try {
+    for (let epoch = initialEpoch; epoch < initialEpoch + epochs; epoch++) {
+      const rng = epochRandom(seed, epoch);
+      const startRng = rng.fork();
+      const resuming = resumeFrom !== undefined && epoch === resumeFrom.epoch;
+      // A resumed epoch keeps the probabilities it was drawing from (its share statistics were reported before the interruption).
+      const started: ReturnType<LoopHooks['epochStart']> = resuming && resumeFrom.samplingProbabilities ? { pPos: resumeFrom.samplingProbabilities, range: resumeFrom.samplingWeightRange } : hooks.epochStart(epoch, startRng);
+      const { pPos, range, effectiveSampleSize, groupShare } = started;
+      const firstStep = resuming ? resumeFrom.step : 0;
+      for (let step = 0; step < firstStep; step++) {
+        // Replay the draws of the steps done before the interruption, so the stream continues where it stopped.
+        const replayed = data.getBatch(batchSize, pPos ? { pPos, rng } : { rng });
+        tf.dispose([replayed.x, replayed.y]);
+        hooks.skipStep(rng);
+      }
+      const epochStart = Date.now();
+      const sums = resuming ? { ...resumeFrom.lossSums } : { total: 0, classification: 0, kl: 0, reconstruction: 0 };
+      let aborted = false;
+      for (let step = firstStep; step < stepsPerEpoch; step++) {
+        if (signal?.aborted) {
+          aborted = true;
+          history.position = { epoch, step, ...(pPos ? { samplingProbabilities: pPos } : {}), ...(range ? { samplingWeightRange: range } : {}), lossSums: { ...sums } };
+          break;
+        }
+        const { x, y } = data.getBatch(batchSize, pPos ? { pPos, rng } : { rng });
+        let losses: StepLosses;
+        try {
+          losses = await hooks.step(x, y, rng, optimizer);
+        } finally {
+          tf.dispose([x, y]);
+        }
+        globalStep++;
+        const elapsed = (Date.now() - t0) / 1000;
+        const imagesPerSecond = elapsed > 0 ? (globalStep * batchSize) / elapsed : 0;
+        const etaSeconds = globalStep > 0 ? (elapsed / globalStep) * (totalSteps - globalStep) : NaN;
+        const record: StepRecord = { ...losses, epoch, step, globalStep, imagesPerSecond, etaSeconds };
+        history.steps.push(record);
+        sums.total += losses.total;
+        sums.classification += losses.classification;
+        sums.kl += losses.kl;
+        sums.reconstruction += losses.reconstruction;
+        if (averageLastSteps > 0 && epoch === lastEpoch && step >= stepsPerEpoch - averageLastSteps) averaging.add(hooks.weights.read());
+        onStep?.(record);
+        bar.update(globalStep, totalSteps, `epoch ${epoch + 1} loss ${losses.total.toFixed(4)} ${imagesPerSecond.toFixed(0)} img/s ETA ${formatDuration(etaSeconds)}`);
+      }
+      if (aborted) {
+        history.stoppedEarly = 'aborted';
         break;
       }
-      const { x, y } = data.getBatch(batchSize, pPos ? { pPos, rng } : { rng });
-      let losses: StepLosses;
-      try {
-        losses = await hooks.step(x, y, rng, optimizer);
-      } finally {
-        tf.dispose([x, y]);
+      if (averaging.count > 0) {
+        // before the collapse check and onEpochEnd (which may save a checkpoint): both see the final model
+        history.averagedSteps = averaging.count;
+        averaging.writeMean(hooks.weights);
       }
-      globalStep++;
-      const elapsed = (Date.now() - t0) / 1000;
-      const imagesPerSecond = elapsed > 0 ? (globalStep * batchSize) / elapsed : 0;
-      const etaSeconds = globalStep > 0 ? (elapsed / globalStep) * (totalSteps - globalStep) : NaN;
-      const record: StepRecord = { ...losses, epoch, step, globalStep, imagesPerSecond, etaSeconds };
-      history.steps.push(record);
-      sums.total += losses.total;
-      sums.classification += losses.classification;
-      sums.kl += losses.kl;
-      sums.reconstruction += losses.reconstruction;
-      onStep?.(record);
-      bar.update(globalStep, totalSteps, `epoch ${epoch + 1} loss ${losses.total.toFixed(4)} ${imagesPerSecond.toFixed(0)} img/s ETA ${formatDuration(etaSeconds)}`);
+      const seconds = (Date.now() - epochStart) / 1000;
+      const collapse = hooks.epochEnd(epoch, rng.fork());
+      const record: EpochRecord = {
+        epoch,
+        meanLosses: {
+          total: sums.total / stepsPerEpoch,
+          classification: sums.classification / stepsPerEpoch,
+          kl: sums.kl / stepsPerEpoch,
+          reconstruction: sums.reconstruction / stepsPerEpoch,
+        },
+        seconds,
+        imagesPerSecond: seconds > 0 ? (stepsPerEpoch * batchSize) / seconds : 0,
+        ...(range ? { samplingWeightRange: range } : {}),
+        ...(effectiveSampleSize !== undefined ? { effectiveSampleSize } : {}),
+        ...(groupShare ? { groupShare } : {}),
+        ...(collapse ? { collapse } : {}),
+      };
+      history.epochs.push(record);
+      history.nextEpoch = epoch + 1;
+      collapsedRun = collapse?.collapsed && epoch >= hooks.warmupEpochs ? collapsedRun + 1 : 0;
+      const warn = collapsedRun >= hooks.patience && collapse !== undefined;
+      if (warn) {
+        const warning: TrainingWarning = { type: 'posterior-collapse', epoch, message: collapse.message, report: collapse };
+        history.warnings.push(warning);
+        onWarning?.(warning);
+      }
+      await onEpochEnd?.(record);
+      if (warn && hooks.stopOnCollapse) {
+        history.stoppedEarly = 'posterior-collapse';
+        break;
+      }
     }
-    if (aborted) {
-      history.stoppedEarly = 'aborted';
-      break;
-    }
-    const seconds = (Date.now() - epochStart) / 1000;
-    const collapse = hooks.epochEnd(epoch, rng.fork());
-    const record: EpochRecord = {
-      epoch,
-      meanLosses: {
-        total: sums.total / stepsPerEpoch,
-        classification: sums.classification / stepsPerEpoch,
-        kl: sums.kl / stepsPerEpoch,
-        reconstruction: sums.reconstruction / stepsPerEpoch,
-      },
-      seconds,
-      imagesPerSecond: seconds > 0 ? (stepsPerEpoch * batchSize) / seconds : 0,
-      ...(range ? { samplingWeightRange: range } : {}),
-      ...(effectiveSampleSize !== undefined ? { effectiveSampleSize } : {}),
-      ...(groupShare ? { groupShare } : {}),
-      ...(collapse ? { collapse } : {}),
-    };
-    history.epochs.push(record);
-    history.nextEpoch = epoch + 1;
-    collapsedRun = collapse?.collapsed && epoch >= hooks.warmupEpochs ? collapsedRun + 1 : 0;
-    const warn = collapsedRun >= hooks.patience && collapse !== undefined;
-    if (warn) {
-      const warning: TrainingWarning = { type: 'posterior-collapse', epoch, message: collapse.message, report: collapse };
-      history.warnings.push(warning);
-      onWarning?.(warning);
-    }
-    await onEpochEnd?.(record);
-    if (warn && hooks.stopOnCollapse) {
-      history.stoppedEarly = 'posterior-collapse';
-      break;
-    }
+  } finally {
+    averaging.dispose();
   }
   bar.finish();
   return history;
+}
+
+/** Running sum of weight snapshots, for the mean over the last steps of a run. */
+class TailAverage {
+  private sums: tf.Tensor[] | undefined;
+  count = 0;
+
+  add(weights: tf.Tensor[]): void {
+    const previous = this.sums;
+    this.sums = previous ? previous.map((sum, i) => tf.add(sum, weights[i]!)) : weights.map((w) => w.clone());
+    if (previous) tf.dispose(previous);
+    this.count++;
+  }
+
+  writeMean(target: LoopHooks['weights']): void {
+    if (!this.sums) return;
+    const count = this.count;
+    const means = this.sums.map((sum) => tf.div(sum, count));
+    try {
+      target.write(means);
+    } finally {
+      tf.dispose(means);
+      this.dispose();
+    }
+  }
+
+  dispose(): void {
+    if (this.sums) tf.dispose(this.sums);
+    this.sums = undefined;
+    this.count = 0;
+  }
 }
 
 /**
@@ -386,6 +446,14 @@ export async function trainDBVAE(model: DBVAE, data: TrainingData, options: Trai
     step: (x, y, rng, optimizer) => dbvaeTrainStep(model, optimizer, x, y, { klWeight, reconstruction, seed: rng.int(2147483647) }),
     skipStep: (rng) => {
       rng.int(2147483647);
+    },
+    weights: {
+      read: () => [...model.encoder.getWeights(), ...model.decoder.getWeights()],
+      write: (values) => {
+        const nEncoder = model.encoder.weights.length;
+        model.encoder.setWeights(values.slice(0, nEncoder));
+        model.decoder.setWeights(values.slice(nEncoder));
+      },
     },
     epochEnd: (_epoch, rng) => {
       if (collapse === false) return undefined;
@@ -472,6 +540,7 @@ export async function trainClassifier(model: tf.LayersModel, data: TrainingData,
       return { total: loss, classification: loss, kl: 0, reconstruction: 0, faces };
     },
     skipStep: () => undefined,
+    weights: { read: () => model.getWeights(), write: (values) => model.setWeights(values) },
     epochEnd: () => undefined,
   };
   try {

@@ -39,6 +39,8 @@ export interface TrainOptions {
   reconstructionWeight?: number;
   /** DB-VAE: resample faces each epoch (default true); false trains the same VAE classifier on uniform batches (the ablation). */
   debias?: boolean;
+  /** Steps at the end of the last epoch whose weights are averaged into the saved model (0 or absent = the last step's, the lab's). */
+  averageLastSteps?: number;
   /** SynthFaces `attributes.json` (default: beside `data` when present): per-epoch share of drawn faces per group. */
   attributes?: string;
   /** Adam learning rate. */
@@ -118,6 +120,7 @@ async function trainClaimed(options: TrainOptions, io: CliIO, cleaned: readonly 
     learningRate: options.learningRate,
     seed: options.seed,
     progressBar: false as const,
+    ...(options.averageLastSteps ? { averageLastSteps: options.averageLastSteps } : {}),
     onStep: (r: { epoch: number; total: number }) => bar.tick(1, `epoch ${r.epoch + 1}/${options.epochs} loss ${r.total.toFixed(4)}`),
   };
   const { data: _d, out: _o, force: _f, resume: _r, ...rest } = options;
@@ -271,6 +274,7 @@ export const trainCommand: CommandDefinition<TrainOptions> = {
     { name: 'no-debias', kind: 'boolean', description: 'DB-VAE network trained on uniform batches, without resampling (the ablation baseline)' },
     { name: 'attributes', kind: 'path', placeholder: '<attributes.json>', description: 'SynthFaces attributes (default: attributes.json beside --data): per-epoch share of drawn faces per group' },
     { name: 'learning-rate', kind: 'number', default: 0.0005, min: 0, exclusiveMin: true, description: 'Adam learning rate' },
+    { name: 'average-last', kind: 'int', default: 0, min: 0, description: "Save the weights averaged over the last N steps of the last epoch (0 = the last step's, the lab's)" },
     { name: 'seed', kind: 'int', default: 0, min: 0, description: 'Random seed (weights, batches)' },
     { name: 'workers', kind: 'int', default: 0, min: 0, description: 'Worker threads that share each batch (data parallelism; standard model only): 1 on a 2-core machine' },
     { name: 'force', kind: 'boolean', description: "Replace a previous 'dbvae train' output in --out" },
@@ -294,6 +298,7 @@ export const trainCommand: CommandDefinition<TrainOptions> = {
     debias: v['no-debias'] !== true,
     ...(v.attributes === undefined ? {} : { attributes: resolvePath(io, str(v, 'attributes')) }),
     learningRate: num(v, 'learning-rate'),
+    ...(num(v, 'average-last') > 0 ? { averageLastSteps: num(v, 'average-last') } : {}),
     seed: num(v, 'seed'),
     workers: workersFor(str(v, 'model') as ModelKind, num(v, 'workers')),
     force: v.force === true,

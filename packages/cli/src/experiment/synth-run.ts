@@ -43,6 +43,8 @@ export interface VariantSettings {
   klWeight: number;
   /** Weight of the reconstruction term (1 = the lab's loss). Default 1. */
   reconstructionWeight?: number;
+  /** Steps at the end of the last epoch whose weights are averaged into the final model (0 = the last step's, the lab's). Default 0. */
+  averageLastSteps?: number;
 }
 
 /** A seed's generated data, shared by the models trained on it. */
@@ -138,7 +140,14 @@ export async function runVariant(
 ): Promise<VariantOutcome> {
   const models = await import('@dbvae/models');
   const t0 = Date.now();
-  const common = { epochs: variant.epochs, batchSize: variant.batchSize, seed, progressBar: false as const, ...(hooks.onStep ? { onStep: hooks.onStep } : {}) };
+  const common = {
+    epochs: variant.epochs,
+    batchSize: variant.batchSize,
+    seed,
+    progressBar: false as const,
+    ...(variant.averageLastSteps ? { averageLastSteps: variant.averageLastSteps } : {}),
+    ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
+  };
   if (variant.kind === 'standard') {
     const classifier = models.buildStandardClassifier({ seed });
     let kept = false;
