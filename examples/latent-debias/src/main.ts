@@ -40,7 +40,7 @@ import {
   type Matrix,
 } from '@dbvae/gan-debias';
 import { attributeClassifierTrainStep, buildAttributeClassifier, fileSystemIOHandler } from '@dbvae/models';
-import { ATTRIBUTES, makeFaces, trainFaceVae, trainOn, vaeGenerator } from '@dbvae/example-shared';
+import { ATTRIBUTES, makeFaces, parseSexCue, trainFaceVae, trainOn, vaeGenerator } from '@dbvae/example-shared';
 
 // pnpm passes a literal '--' through to the script: drop it.
 const argv = process.argv.slice(2);
@@ -134,8 +134,7 @@ const prob = (key: 'long-hair-female' | 'long-hair-male'): number => {
   return v;
 };
 const skew = { longHairFemale: prob('long-hair-female'), longHairMale: prob('long-hair-male') };
-const sexCue = Number(values['sex-cue']);
-if (!(sexCue >= 0 && sexCue <= 5)) throw new Error(`--sex-cue must be a number in [0, 5], got ${values['sex-cue']}.`);
+const sexCue = parseSexCue(values['sex-cue']);
 const latentDim = int('latent-dim');
 const vaeSteps = int('vae-steps');
 const clsSteps = int('cls-steps');

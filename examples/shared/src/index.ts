@@ -3,4 +3,4 @@
  *
  * @packageDocumentation
  */
-export { ATTRIBUTES, makeFaces, pearson, trainFaceVae, trainOn, vaeGenerator, type Faces, type VaeOptions } from './synth-face-vae';
+export { ATTRIBUTES, makeFaces, parseSexCue, pearson, trainFaceVae, trainOn, vaeGenerator, type Faces, type VaeOptions } from './synth-face-vae';

@@ -28,6 +28,16 @@ export interface Faces {
 }
 
 /**
+ * The `--sex-cue` flag of the examples as a number, checked before any work: SynthFaces' `sexCue`,
+ * in [0, 5] as `generateSynthFaces` accepts it.
+ */
+export function parseSexCue(text: string | undefined): number {
+  const value = Number(text);
+  if (!(value >= 0 && value <= 5)) throw new Error(`--sex-cue must be a number in [0, 5], got ${String(text)}.`);
+  return value;
+}
+
+/**
  * n SynthFaces faces (default skew: long hair goes with female, dark skin is rare; `skew`
  * overrides it; `sexCue` scales how visible sex is, see `generateSynthFaces`).
  */
