@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { COMMANDS, runCli } from '../src/cli';
 import { parseCommandArgs } from '../src/args';
 import { UsageError } from '../src/errors';
-import { DEMO_SMALL } from '../src/commands/demo';
+import { DEMO_SMALL, demoPreset, type DemoOptions } from '../src/commands/demo';
 
 async function run(argv: string[], cwd?: string) {
   let out = '';
@@ -124,5 +124,36 @@ describe('parseCommandArgs', () => {
     expect(small).toMatchObject({ averageLastSteps: 0 });
     const fullLastStep = demo.toOptions(parseCommandArgs('demo', demo.options, ['--full', '--average-last', '0']), io) as unknown as Record<string, unknown>;
     expect(fullLastStep).toMatchObject({ averageLastSteps: 0, n: 20000 });
+  });
+
+  it('gives the small demo its measured schedule and KL weight, and --full the lab\'s', () => {
+    const demo = COMMANDS.find((c) => c.name === 'demo')!;
+    const io = { stdout: { write: () => 0 }, stderr: { write: () => 0 }, cwd: '/tmp' };
+    const opts = (args: string[]) => demo.toOptions(parseCommandArgs('demo', demo.options, args), io) as DemoOptions;
+    expect(opts([])).toMatchObject({ n: 10000, epochs: 4, stepsPerEpoch: 78, klWeight: 0.1, latentDim: 16 });
+    const full = opts(['--full']);
+    expect(full).toMatchObject({ n: 20000, epochs: 2, klWeight: 0.0005 });
+    expect(full.stepsPerEpoch).toBeUndefined(); // a full pass, the lab's epoch
+    expect(opts(['--kl-weight', '0.01']).klWeight).toBe(0.01);
+    expect(opts(['--steps-per-epoch', '0']).stepsPerEpoch).toBeUndefined();
+    expect(opts(['--full', '--steps-per-epoch', '200'])).toMatchObject({ stepsPerEpoch: 200, averageLastSteps: 125 });
+    // the averaging window must fit in an epoch: refused at parsing, before any data is generated
+    expect(() => opts(['--full', '--steps-per-epoch', '100'])).toThrow(/--average-last 125 is longer than an epoch \(100 steps\)/);
+    expect(() => opts(['--n', '640', '--steps-per-epoch', '0', '--average-last', '21'])).toThrow(UsageError);
+    expect(opts(['--n', '640', '--steps-per-epoch', '0', '--average-last', '20']).averageLastSteps).toBe(20);
+  });
+
+  it('tells the measured presets from other settings', () => {
+    const demo = COMMANDS.find((c) => c.name === 'demo')!;
+    const io = { stdout: { write: () => 0 }, stderr: { write: () => 0 }, cwd: '/tmp' };
+    const preset = (args: string[]) => demoPreset(demo.toOptions(parseCommandArgs('demo', demo.options, args), io) as DemoOptions);
+    expect(preset([])).toBe('small');
+    expect(preset(['--seed', '7', '--seeds', '3', '--out', 'x'])).toBe('small');
+    expect(preset(['--full'])).toBe('full');
+    expect(preset(['--kl-weight', '0.0005'])).toBe('custom');
+    expect(preset(['--steps-per-epoch', '0'])).toBe('custom');
+    expect(preset(['--full', '--average-last', '0'])).toBe('custom');
+    expect(preset(['--combine', 'product'])).toBe('custom');
+    expect(preset(['--dark-skin', '0.1'])).toBe('custom');
   });
 });

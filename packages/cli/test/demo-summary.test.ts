@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDemo } from '../src/commands/demo';
 import { wilsonInterval } from '../src/stats/wilson';
+import { uncertaintySentences } from '../src/experiment/demo-summary';
+import { pairedGroupBootstrap } from '../src/stats/paired-bootstrap';
 
 function sink() {
   let text = '';
@@ -48,4 +50,14 @@ describe('dbvae demo (tiny sizes)', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 240_000);
+
+  it('warns about one seed with what was measured for the settings the run used', () => {
+    const groups = ['LF', 'LM', 'DF', 'DM', 'LF', 'LM', 'DF', 'DM'];
+    const c = pairedGroupBootstrap([1, 1, 0, 0, 1, 1, 1, 0], [1, 1, 1, 0, 1, 1, 1, 1], groups, { seed: 1 });
+    const caveat = (preset: 'small' | 'full' | 'custom') => uncertaintySentences(c, undefined, preset)[1];
+    expect(caveat('small')).toMatch(/At these defaults, over seeds 1-15, the DB-VAE halved .* in 11 of the 15/);
+    expect(caveat('full')).toMatch(/At the lab's sizes \(--full\) the standard CNN is barely biased/);
+    expect(caveat('custom')).toMatch(/settings other than the measured defaults/);
+    expect(uncertaintySentences(c)[1]).toBe(caveat('custom'));
+  });
 });

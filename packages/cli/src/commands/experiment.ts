@@ -25,6 +25,8 @@ export interface ExperimentOptions {
   testPerGroup: number;
   /** Training epochs of every model. */
   epochs: number;
+  /** Training steps per epoch (the DB-VAE refreshes its sampling weights every epoch); undefined = a full pass. */
+  stepsPerEpoch?: number;
   /** Images per training step. */
   batchSize: number;
   /** Latent size of the VAE classifiers. */
@@ -53,7 +55,7 @@ export const TABLE1_ALPHAS = [0.1, 0.05, 0.01, 0.001] as const;
 /** The rows of a grid. */
 export function gridSettings(options: ExperimentOptions): SweepSetting[] {
   const temperature = options.temperature ?? (options.combine === 'product' ? options.latentDim : 1);
-  const base: Omit<VariantSettings, 'kind'> = { epochs: options.epochs, batchSize: options.batchSize, latentDim: options.latentDim, alpha: 0.001, combine: options.combine, temperature, uniformMix: options.uniformMix, klWeight: options.klWeight, reconstructionWeight: options.reconstructionWeight };
+  const base: Omit<VariantSettings, 'kind'> = { epochs: options.epochs, batchSize: options.batchSize, latentDim: options.latentDim, alpha: 0.001, combine: options.combine, temperature, uniformMix: options.uniformMix, klWeight: options.klWeight, reconstructionWeight: options.reconstructionWeight, ...(options.stepsPerEpoch ? { stepsPerEpoch: options.stepsPerEpoch } : {}) };
   if (options.grid === 'ablation') {
     return [
       { id: 'cnn', label: 'Standard CNN', variant: { ...base, kind: 'standard' } },
@@ -93,7 +95,7 @@ export async function runExperiment(options: ExperimentOptions, io: CliIO, runCe
   await initBackend();
   const records = await runSweep(options.out, plan, runCell, (line) => io.stderr.write(`${line}\n`));
   const rows = sweepRows(plan, records);
-  const caption = `SynthFaces, ${options.n} training images (${(options.darkSkin * 100).toFixed(0)}% dark-skinned faces, ${(options.spuriousFraction * 100).toFixed(0)}% dark decoys among non-faces), ${options.epochs} epochs, latent ${options.latentDim}, ${options.testPerGroup} test faces per group; seeds ${seeds.join(', ')}. Means over seeds with 95% t-intervals. Reproduce: dbvae experiment --grid ${options.grid} --seed ${options.seed} --seeds ${options.seeds} --n ${options.n} --epochs ${options.epochs} --latent-dim ${options.latentDim} --combine ${options.combine}${options.temperature !== undefined ? ` --temperature ${options.temperature}` : ''} --dark-skin ${options.darkSkin} --spurious-fraction ${options.spuriousFraction} --reconstruction-weight ${options.reconstructionWeight}`;
+  const caption = `SynthFaces, ${options.n} training images (${(options.darkSkin * 100).toFixed(0)}% dark-skinned faces, ${(options.spuriousFraction * 100).toFixed(0)}% dark decoys among non-faces), ${options.epochs} epochs${options.stepsPerEpoch ? ` of ${options.stepsPerEpoch} steps` : ''}, KL weight ${options.klWeight}, latent ${options.latentDim}, ${options.testPerGroup} test faces per group; seeds ${seeds.join(', ')}. Means over seeds with 95% t-intervals. Reproduce: dbvae experiment --grid ${options.grid} --seed ${options.seed} --seeds ${options.seeds} --n ${options.n} --epochs ${options.epochs} --steps-per-epoch ${options.stepsPerEpoch ?? 0} --latent-dim ${options.latentDim} --kl-weight ${options.klWeight} --combine ${options.combine}${options.temperature !== undefined ? ` --temperature ${options.temperature}` : ''} --dark-skin ${options.darkSkin} --spurious-fraction ${options.spuriousFraction} --reconstruction-weight ${options.reconstructionWeight}`;
   const markdown = sweepMarkdown(rows, caption);
   await writeFileAtomic(join(options.out, 'table.md'), markdown);
   await writeFileAtomic(join(options.out, 'table.json'), `${JSON.stringify({ grid: options.grid, plan, rows }, null, 2)}\n`);
@@ -133,12 +135,13 @@ export const experimentCommand: CommandDefinition<ExperimentOptions> = {
     { name: 'n', kind: 'int', default: DEMO_SMALL.n, min: 8, description: 'Training images' },
     { name: 'test-per-group', kind: 'int', default: DEMO_SMALL.testPerGroup, min: 1, description: 'Test faces per group' },
     { name: 'epochs', kind: 'int', default: DEMO_SMALL.epochs, min: 1, description: 'Training epochs' },
+    { name: 'steps-per-epoch', kind: 'int', default: DEMO_SMALL.stepsPerEpoch ?? 0, min: 0, description: 'Training steps per epoch; the DB-VAE refreshes its sampling weights every epoch (0 = a full pass, the lab\'s epoch)' },
     { name: 'batch-size', kind: 'int', default: 32, min: 2, description: 'Images per step' },
     { name: 'latent-dim', kind: 'int', default: DEMO_SMALL.latentDim, min: 1, description: 'DB-VAE latent size' },
     { name: 'combine', kind: 'choice', choices: ['max', 'product'], default: 'max', description: 'Resampling rule of the Table-1 rows' },
     { name: 'temperature', kind: 'number', min: 0, exclusiveMin: true, description: 'Tempering (default: the latent size for the product rule, 1 for max)' },
     { name: 'uniform-mix', kind: 'number', default: 0, min: 0, max: 1, description: 'Share of uniform sampling mixed into the weights' },
-    { name: 'kl-weight', kind: 'number', default: 0.0005, min: 0, description: 'DB-VAE KL weight' },
+    { name: 'kl-weight', kind: 'number', default: DEMO_SMALL.klWeight, min: 0, description: 'DB-VAE KL weight (the demo\'s default; the lab\'s is 0.0005)' },
     { name: 'reconstruction-weight', kind: 'number', default: DEMO_RECONSTRUCTION_WEIGHT, min: 0, description: 'DB-VAE weight of the reconstruction term' },
     { name: 'dark-skin', kind: 'number', default: DEMO_SKEW.darkSkin, min: 0, max: 1, description: 'Share of dark-skinned training faces' },
     { name: 'spurious-fraction', kind: 'number', default: DEMO_SKEW.spuriousFraction, min: 0, max: 1, description: 'Share of non-faces drawn as dark-skin decoys' },
@@ -153,6 +156,7 @@ export const experimentCommand: CommandDefinition<ExperimentOptions> = {
     n: num(v, 'n'),
     testPerGroup: num(v, 'test-per-group'),
     epochs: num(v, 'epochs'),
+    ...(num(v, 'steps-per-epoch') > 0 ? { stepsPerEpoch: num(v, 'steps-per-epoch') } : {}),
     batchSize: num(v, 'batch-size'),
     latentDim: num(v, 'latent-dim'),
     combine: str(v, 'combine') as 'max' | 'product',

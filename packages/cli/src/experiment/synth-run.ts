@@ -45,6 +45,8 @@ export interface VariantSettings {
   reconstructionWeight?: number;
   /** Steps at the end of the last epoch whose weights are averaged into the final model (0 = the last step's, the lab's). Default 0. */
   averageLastSteps?: number;
+  /** Training steps per epoch (the DB-VAE recomputes its sampling weights at every epoch's start). Default: training images / batch size. */
+  stepsPerEpoch?: number;
 }
 
 /** A seed's generated data, shared by the models trained on it. */
@@ -146,6 +148,7 @@ export async function runVariant(
     seed,
     progressBar: false as const,
     ...(variant.averageLastSteps ? { averageLastSteps: variant.averageLastSteps } : {}),
+    ...(variant.stepsPerEpoch ? { stepsPerEpoch: variant.stepsPerEpoch } : {}),
     ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
   };
   if (variant.kind === 'standard') {
