@@ -65,7 +65,7 @@ export interface DemoOptions {
  * but does not generalise from, however often they are drawn), trained for about one pass (4
  * epochs of 78 steps), so that the standard CNN sees each dark-skinned face about once and stays
  * biased, with the sampling weights refreshed every 78 steps and a KL weight of 0.1, at which the
- * latent singles out the dark-skinned faces (drawn at 2-6 times their share).
+ * latent singles out the dark-skinned faces (drawn at about 2-7 times their share).
  */
 export const DEMO_SMALL = {
   /** Training images. */
