@@ -40,6 +40,24 @@ describe('dbvae train: ablation flags and draw shares', () => {
     }
   }, 240_000);
 
+  it('--steps-per-epoch N trains N steps an epoch, refreshes the draws every epoch, and records N in the settings a resume reuses', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dbvae-train-spe-'));
+    try {
+      const io = { stdout: sink(), stderr: sink(), cwd: dir };
+      expect(await runCli(['synth', '--out', 'data', '--n', '64', '--test-per-group', '0', '--dark-skin', '0.3', '--seed', '2'], io)).toBe(0);
+      // a full pass would be 64 / 16 = 4 steps an epoch
+      expect(await runCli(['train', '--data', 'data/train.h5', '--model', 'dbvae', '--epochs', '3', '--steps-per-epoch', '2', '--batch-size', '16', '--latent-dim', '4', '--out', 'm'], io)).toBe(0);
+      const metrics = JSON.parse(await readFile(join(dir, 'm', 'metrics.json'), 'utf8'));
+      expect(metrics.settings.stepsPerEpoch).toBe(2);
+      expect(metrics.steps.length).toBe(6);
+      expect(metrics.epochs.length).toBe(3);
+      expect(metrics.epochs.every((e: { groupShare?: unknown }) => e.groupShare !== undefined)).toBe(true);
+      expect(io.stderr.text).toMatch(/3 epochs x 2 steps/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+
   it('--average-last N keeps the setting (and a resume would reuse it); a window longer than an epoch is refused with what to fix', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dbvae-train-avg-'));
     try {

@@ -21,6 +21,11 @@ export interface TrainOptions {
   out: string;
   /** Training epochs. */
   epochs: number;
+  /**
+   * Training steps per epoch (absent = a full pass, data size / batch size); the DB-VAE refreshes
+   * its sampling weights at every epoch's start, so shorter epochs refresh them more often.
+   */
+  stepsPerEpoch?: number;
   /** Batch size. */
   batchSize: number;
   /** DB-VAE latent size. */
@@ -104,7 +109,7 @@ async function trainClaimed(options: TrainOptions, io: CliIO, cleaned: readonly 
   const backend = await initBackend();
   const t0 = Date.now();
   const data = await FaceDataset.fromH5(options.data, { seed: options.seed });
-  const stepsPerEpoch = Math.floor(data.size / options.batchSize);
+  const stepsPerEpoch = options.stepsPerEpoch ?? Math.floor(data.size / options.batchSize);
   if (stepsPerEpoch < 1) throw new InputError(`--data ${options.data}: ${data.size} images is fewer than one batch of ${options.batchSize}; lower --batch-size.`);
   const { height, width } = data;
   if (height !== 64 || width !== 64) throw new InputError(`--data ${options.data}: the images are ${height}x${width}, but the ${options.model === 'dbvae' ? 'DB-VAE' : 'standard CNN'} takes 64x64 images (the lab's size); resize them to 64x64 first.`);
@@ -116,6 +121,7 @@ async function trainClaimed(options: TrainOptions, io: CliIO, cleaned: readonly 
   const isDbvae = options.model === 'dbvae';
   const common = {
     epochs: options.epochs,
+    ...(options.stepsPerEpoch ? { stepsPerEpoch: options.stepsPerEpoch } : {}),
     batchSize: options.batchSize,
     learningRate: options.learningRate,
     seed: options.seed,
@@ -262,7 +268,8 @@ export const trainCommand: CommandDefinition<TrainOptions> = {
     { name: 'data', kind: 'path', placeholder: '<train.h5>', description: 'Training file (lab layout); required unless --resume' },
     { name: 'model', kind: 'choice', choices: ['standard', 'dbvae'], description: 'Which model to train; required unless --resume' },
     { name: 'out', kind: 'path', placeholder: '<dir>', description: 'Output folder for the model, metrics.json and checkpoints (new, empty, or a previous output with --force); required unless --resume' },
-    { name: 'epochs', kind: 'int', default: 2, min: 1, description: 'Passes over the training data' },
+    { name: 'epochs', kind: 'int', default: 2, min: 1, description: 'Training epochs (passes over the training data unless --steps-per-epoch is set)' },
+    { name: 'steps-per-epoch', kind: 'int', default: 0, min: 0, description: 'Training steps per epoch; the DB-VAE refreshes its sampling weights every epoch (0 = a full pass over the data)' },
     { name: 'batch-size', kind: 'int', default: 32, min: 2, description: 'Images per step (half faces, half non-faces)' },
     { name: 'latent-dim', kind: 'int', default: 100, min: 1, description: 'DB-VAE latent size' },
     { name: 'alpha', kind: 'number', default: 0.001, min: 0, exclusiveMin: true, description: 'DB-VAE histogram smoothing: smaller debiases harder' },
@@ -287,6 +294,7 @@ export const trainCommand: CommandDefinition<TrainOptions> = {
     model: (v.model ?? 'standard') as ModelKind,
     out: resolvePath(io, str(v, v.resume === undefined ? 'out' : 'resume')),
     epochs: num(v, 'epochs'),
+    ...(num(v, 'steps-per-epoch') > 0 ? { stepsPerEpoch: num(v, 'steps-per-epoch') } : {}),
     batchSize: num(v, 'batch-size'),
     latentDim: num(v, 'latent-dim'),
     alpha: num(v, 'alpha'),
