@@ -138,7 +138,7 @@ describe('parseCommandArgs', () => {
     expect(opts(['--steps-per-epoch', '0']).stepsPerEpoch).toBeUndefined();
     expect(opts(['--full', '--steps-per-epoch', '200'])).toMatchObject({ stepsPerEpoch: 200, averageLastSteps: 125 });
     // the averaging window must fit in an epoch: refused at parsing, before any data is generated
-    expect(() => opts(['--full', '--steps-per-epoch', '100'])).toThrow(/--average-last 125 is longer than an epoch \(100 steps\)/);
+    expect(() => opts(['--full', '--steps-per-epoch', '100'])).toThrow(/--average-last 125 \(the --full default\) is longer than an epoch \(100 steps\); give --average-last 100 or less/);
     expect(() => opts(['--n', '640', '--steps-per-epoch', '0', '--average-last', '21'])).toThrow(UsageError);
     expect(opts(['--n', '640', '--steps-per-epoch', '0', '--average-last', '20']).averageLastSteps).toBe(20);
   });

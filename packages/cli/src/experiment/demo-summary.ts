@@ -107,7 +107,7 @@ export type DemoPreset = 'small' | 'full' | 'custom';
 
 /** The one-seed caveat at the small defaults, from the seeds measured in the CLI README. */
 const ONE_SEED_SMALL =
-  'This is one training seed, and the training seed moves the result more than the test faces do. At these defaults, over seeds 1-15, the DB-VAE halved the CNN\'s variance across groups without lowering its mean accuracy in 11 of the 15 and was worse than the CNN in 3; over the 15 it raised the mean accuracy by 11.2 points (95% t-interval 5.8 to 16.6) and cut the variance by 387 %² (153 to 621) (CLI README, Measured). So one run shows the effect about three times in four: rerun with --seeds 5 to see it over seeds.';
+  'This is one training seed, and the training seed moves the result more than the test faces do. At these defaults, over seeds 1-15, the DB-VAE halved the CNN\'s variance across groups without lowering its mean accuracy in 11 of the 15 and was worse than the CNN in 3; over the 15 it raised the mean accuracy by 11.2 points (95% t-interval 5.8 to 16.6) and cut the variance by 387 %² (153 to 621); on the 3 seeds used to choose the defaults it held in 1 (CLI README, Measured). So one run shows the effect in most seeds, not in all: rerun with --seeds 5 to see it over seeds.';
 
 /** What the README's measurements say about one seed of each preset (CLI README, Measured). */
 const ONE_SEED_CAVEAT: Record<DemoPreset, string> = {

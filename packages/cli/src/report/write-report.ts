@@ -69,7 +69,7 @@ export function planReport(data: ReportData): {
       title: 'Face detection by group',
       intro: 'Mean predicted face probability on the balanced test faces of each group (light/dark skin × female/male). A fair detector has bars of equal height; debiasing should lift the groups the standard CNN finds hardest.',
       items: [
-        { kind: 'chart', name: 'group-accuracy', spec: groupAccuracyChart(models), caption: 'Accuracy per group with 95% Wilson intervals (the black bars): with about a hundred faces per group, differences of a few points are within the noise.' },
+        { kind: 'chart', name: 'group-accuracy', spec: groupAccuracyChart(models), caption: 'Accuracy per group with 95% Wilson intervals (the black bars): differences that stay within the intervals are test-set noise.' },
         { kind: 'chart', name: 'group-probabilities', spec: groupProbabilityChart(models), caption: 'Mean face probability per group, standard CNN beside the DB-VAE.' },
         { kind: 'table', columns: ['Group', 'Faces', ...models.flatMap((m) => [`${m.model} prob.`, `${m.model} acc. (95% interval)`])], rows, caption: 'Accuracy = share of faces with probability ≥ 0.5 (recall on faces), with its 95% Wilson interval. Variance is across groups, in percent squared as in the DB-VAE paper.' },
       ],
