@@ -53,6 +53,9 @@ describe('dbvae train: ablation flags and draw shares', () => {
       expect(metrics.epochs.length).toBe(3);
       expect(metrics.epochs.every((e: { groupShare?: unknown }) => e.groupShare !== undefined)).toBe(true);
       expect(io.stderr.text).toMatch(/3 epochs x 2 steps/);
+      // still refused when the data holds fewer images than one batch, whatever the steps per epoch
+      expect(await runCli(['train', '--data', 'data/train.h5', '--model', 'dbvae', '--steps-per-epoch', '2', '--batch-size', '128', '--out', 'small'], io)).toBe(1);
+      expect(io.stderr.text).toMatch(/64 images is fewer than one batch of 128/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -109,8 +109,10 @@ async function trainClaimed(options: TrainOptions, io: CliIO, cleaned: readonly 
   const backend = await initBackend();
   const t0 = Date.now();
   const data = await FaceDataset.fromH5(options.data, { seed: options.seed });
-  const stepsPerEpoch = options.stepsPerEpoch ?? Math.floor(data.size / options.batchSize);
-  if (stepsPerEpoch < 1) throw new InputError(`--data ${options.data}: ${data.size} images is fewer than one batch of ${options.batchSize}; lower --batch-size.`);
+  // checked on a full pass even when --steps-per-epoch is given: a batch needs that many images
+  const fullPass = Math.floor(data.size / options.batchSize);
+  if (fullPass < 1) throw new InputError(`--data ${options.data}: ${data.size} images is fewer than one batch of ${options.batchSize}; lower --batch-size.`);
+  const stepsPerEpoch = options.stepsPerEpoch ?? fullPass;
   const { height, width } = data;
   if (height !== 64 || width !== 64) throw new InputError(`--data ${options.data}: the images are ${height}x${width}, but the ${options.model === 'dbvae' ? 'DB-VAE' : 'standard CNN'} takes 64x64 images (the lab's size); resize them to 64x64 first.`);
   const dataBytes = (await stat(options.data)).size;
