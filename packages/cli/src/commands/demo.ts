@@ -147,6 +147,11 @@ export function demoPreset(options: DemoOptions): DemoPreset {
   return matches(DEMO_SMALL) ? 'small' : matches(DEMO_FULL) ? 'full' : 'custom';
 }
 
+/** Steps per epoch of a run: the option, or a full pass over the training images (the lab's epoch). */
+function demoStepsPerEpoch(options: Pick<DemoOptions, 'stepsPerEpoch' | 'n' | 'batchSize'>): number {
+  return options.stepsPerEpoch ?? Math.floor(options.n / options.batchSize);
+}
+
 /** The tempering used: the option, or the latent size for the product rule and 1 for the max rule. */
 export function demoTemperature(options: Pick<DemoOptions, 'temperature' | 'combine' | 'latentDim'>): number {
   return options.temperature ?? (options.combine === 'product' ? options.latentDim : 1);
@@ -175,6 +180,7 @@ async function demoClaimed(options: DemoOptions, io: CliIO): Promise<DemoResult>
   const log = (s: string) => io.stderr.write(`${s}\n`);
   const seeds = Array.from({ length: options.seeds ?? 1 }, (_, i) => options.seed + i);
   const temperature = demoTemperature(options);
+  const preset = demoPreset(options);
   const uniformMix = options.uniformMix ?? 0;
   const dataSettings = { n: options.n, testPerGroup: options.testPerGroup, darkSkin: options.darkSkin ?? DEMO_SKEW.darkSkin, spuriousFraction: options.spuriousFraction ?? DEMO_SKEW.spuriousFraction };
   log(`dbvae demo: ${options.n} training images (${(dataSettings.darkSkin * 100).toFixed(0)}% of faces dark-skinned, ${(dataSettings.spuriousFraction * 100).toFixed(0)}% of non-faces dark decoys), ${options.testPerGroup} test faces per group, ${options.epochs} epochs${options.stepsPerEpoch ? ` of ${options.stepsPerEpoch} steps` : ''}, KL weight ${options.klWeight}, latent ${options.latentDim}, ${options.combine} rule${temperature !== 1 ? ` tempered by ${temperature}` : ''}, seed${seeds.length > 1 ? `s ${seeds.join(', ')}` : ` ${options.seed}`}, backend ${backend.name}`);
@@ -188,7 +194,7 @@ async function demoClaimed(options: DemoOptions, io: CliIO): Promise<DemoResult>
     for (const [i, seed] of seeds.entries()) {
       const data = await prepareSynthData(dataSettings, seed);
       if (i === 0) first = data;
-      const steps = options.epochs * (options.stepsPerEpoch ?? Math.floor(data.dataset.size / options.batchSize));
+      const steps = options.epochs * demoStepsPerEpoch(options);
       const tag = seeds.length > 1 ? ` seed ${seed}` : '';
       const bar = (label: string) => new ProgressBar({ total: steps, label, stream: io.stderr });
       let b = bar(`standard CNN${tag}`);
@@ -208,7 +214,7 @@ async function demoClaimed(options: DemoOptions, io: CliIO): Promise<DemoResult>
     const stdHistory = keptStd!.history;
     const dbHistory = keptDb!.history;
     for (const w of dbHistory.warnings) log(`warning: ${w.message}`);
-    if (demoPreset(options) === 'small' && dbHistory.warnings.some((w) => w.type === 'posterior-collapse')) {
+    if (preset === 'small' && dbHistory.warnings.some((w) => w.type === 'posterior-collapse')) {
       // measured, not a fault of this run: one pass is too short for the decoder (CLI README, Measured)
       log('note: at the small defaults the DB-VAE trains for one pass with a KL weight of 0.1, too short for its decoder, whose reconstructions stay close to an average face: the collapse warning is expected here, and its advice does not apply (lower KL weights warn too in one pass, and resample the rare faces less: CLI README, Measured). The resampling reads the encoder\'s latent means, which do single out the rare faces (the drawn faces above); the reconstruction error the report uses as epistemic uncertainty does not flag the mistakes at this size (its chart shows accuracy rising with it).');
     }
@@ -240,7 +246,7 @@ async function demoClaimed(options: DemoOptions, io: CliIO): Promise<DemoResult>
     const correct = (p: Float32Array) => Array.from(p, (v) => (v >= 0.5 ? 1 : 0));
     const comparison = pairedGroupBootstrap(correct(probStd), correct(probDb), data.testGroups, { seed: options.seed });
     const seedComparison = runs.length > 1 ? compareOverSeeds(runs.map((r) => ({ seed: r.seed, ...r.standard.metrics })), runs.map((r) => ({ seed: r.seed, ...r.dbvae.metrics }))) : undefined;
-    const uncertainty = uncertaintySentences(comparison, seedComparison, demoPreset(options));
+    const uncertainty = uncertaintySentences(comparison, seedComparison, preset);
 
     // Representation bias: density of each test face's latent code among the training faces'.
     const trainLatents = dbvae.latentMeans(data.dataset.faceBatches(batch));
@@ -259,7 +265,7 @@ async function demoClaimed(options: DemoOptions, io: CliIO): Promise<DemoResult>
       'dark decoy share of non-faces': dataSettings.spuriousFraction,
       'test faces per group': options.testPerGroup,
       epochs: options.epochs,
-      'steps per epoch': options.stepsPerEpoch ?? Math.floor(options.n / options.batchSize),
+      'steps per epoch': demoStepsPerEpoch(options),
       'batch size': options.batchSize,
       'latent dim': options.latentDim,
       alpha: options.alpha,
@@ -401,7 +407,7 @@ export const demoCommand: CommandDefinition<DemoOptions> = {
       force: v.force === true,
     };
     // checked here, before any data is generated (the trainer would refuse it only after)
-    const stepsPerEpoch = options.stepsPerEpoch ?? Math.floor(options.n / options.batchSize);
+    const stepsPerEpoch = demoStepsPerEpoch(options);
     if ((options.averageLastSteps ?? 0) > stepsPerEpoch) {
       const given = v['average-last'] === undefined ? ` (the ${v.full ? '--full' : 'small'} default)` : '';
       throw new UsageError(`--average-last ${options.averageLastSteps}${given} is longer than an epoch (${stepsPerEpoch} steps); give --average-last ${stepsPerEpoch} or less, or more --steps-per-epoch.`);
