@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { initBackend } from '@dbvae/backend';
+import { initBackend, tf } from '@dbvae/backend';
 import { prepareSynthData, runVariant, type KeptModel, type VariantSettings } from '../src/experiment/synth-run';
 
 const BASE: VariantSettings = { kind: 'dbvae', epochs: 2, batchSize: 16, latentDim: 4, alpha: 0.001, combine: 'max', temperature: 1, uniformMix: 0, klWeight: 0.1 };
@@ -20,5 +20,16 @@ describe('runVariant', () => {
     }
     const full = await runVariant({ ...BASE, kind: 'standard', epochs: 1 }, data, 5, { keep: (m) => void (m.history.optimizer.dispose(), m.classifier!.dispose(), expect(m.history.steps.length).toBe(4)) });
     expect(full.metrics.groups.LF).toBeDefined();
+  }, 120_000);
+
+  it('leaves no tensors behind across repeated runs with short epochs', async () => {
+    await initBackend();
+    const data = await prepareSynthData({ n: 64, testPerGroup: 2, darkSkin: 0.25, spuriousFraction: 0.5 }, 6);
+    for (const kind of ['standard', 'dbvae'] as const) {
+      await runVariant({ ...BASE, kind, stepsPerEpoch: 2 }, data, 6); // warms up kernels and caches
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 2; i++) await runVariant({ ...BASE, kind, stepsPerEpoch: 2 }, data, 6);
+      expect(tf.memory().numTensors).toBe(before);
+    }
   }, 120_000);
 });
